@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh Debian/Ubuntu machine:
+#   make demo   runs a whole demo hall on simulated devices and prints its URLs
+#   make test   runs the whole test suite
+# Each installs what is missing: Debian packages, a virtualenv, the Python packages.
+
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libvlc5 vlc-plugin-base espeak-ng sox
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test bench system venv clean
+
+demo: venv
+	$(VENV)/bin/hallq demo $(ARGS)
+
+test: venv
+	$(PY) -m pytest -q $(ARGS)
+
+bench: venv
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Debian packages: installed only when one is missing, so a second run is instant.
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages: $$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing python3-venv || exit 1; \
+	fi
+
+$(VENV)/.installed: pyproject.toml | system
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+venv: system $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""HallQ hall server core: queue engine, store, bus, push, API and CLI."""

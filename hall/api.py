@@ -1,0 +1,182 @@
+"""The HTTP JSON API: `/api/...`. docs/api.md documents every endpoint.
+
+Every refusal is JSON `{"error": {"code", "message", "message_en"}}` with a
+4xx status; a malformed request never becomes a 500.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, session
+
+from hall import auth
+from hall.errors import HallError
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _hall():
+    return current_app.extensions["hallq"]
+
+
+def _body() -> dict:
+    """The request's JSON object; an empty body counts as {}."""
+    if not request.get_data():
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise HallError("invalid_json", "请求内容不是有效的 JSON 对象，请发送如 {\"service\": \"A\"} 的内容。",
+                        "The request body is not a JSON object; send e.g. {\"service\": \"A\"}.", 400)
+    return data
+
+
+def _field(data: dict, key: str, kind=str, required=True):
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        kind_zh = "文字" if kind is str else "整数"
+        raise HallError("invalid_field", f"字段 {key!r} 缺失或不是{kind_zh}。",
+                        f"Field {key!r} is missing or not a {kind.__name__}.", 400)
+    return value
+
+
+@bp.errorhandler(HallError)
+def _hall_error(err: HallError):
+    return jsonify(err.to_dict()), err.status
+
+
+@bp.get("/services")
+def services():
+    return jsonify({"services": _hall().services_json()})
+
+
+@bp.get("/state")
+def state():
+    return jsonify(_hall().snapshot())
+
+
+@bp.post("/tickets")
+def issue_ticket():
+    data = _body()
+    hall = _hall()
+    code = data.get("service")
+    if not isinstance(code, str):
+        raise HallError("unknown_service", "请选择要办理的业务。", "Choose a service.", 400)
+    ticket = hall.issue_ticket(code)
+    printed = current_app.extensions["hallq_printer"](ticket)
+    return jsonify({"ticket": hall.ticket_json(ticket), "ahead": hall.ahead_of(ticket), "print": printed}), 201
+
+
+@bp.post("/tickets/<number>/cancel")
+def cancel_ticket(number):
+    auth.require_role("staff")
+    return jsonify({"ticket": _hall().ticket_json(_hall().cancel(number))})
+
+
+@bp.post("/login")
+def login():
+    data = _body()
+    username = _field(data, "username")
+    password = _field(data, "password")
+    window = data.get("window")
+    hall = _hall()
+    user = hall.store.get_user(username)
+    if user is None or not auth.check_password(user["password_hash"], password):
+        raise HallError("bad_credentials", "用户名或密码不正确，请重新输入。", "Wrong username or password.", 401)
+    if window is not None:
+        if not isinstance(window, int) or isinstance(window, bool):
+            raise HallError("invalid_field", "窗口号必须是整数。", "window must be a whole number.", 400)
+        hall.open_window(window, user["username"], user["name"])
+    previous = session.get("window")
+    if previous is not None and previous != window and session.get("user", {}).get("username") == username:
+        hall.close_window(previous)
+    session.clear()
+    session.permanent = True
+    session["user"] = {"username": user["username"], "name": user["name"], "role": user["role"]}
+    session["window"] = window
+    return jsonify({"user": session["user"], "window": window})
+
+
+@bp.post("/logout")
+def logout():
+    window = session.get("window")
+    user = session.get("user")
+    if window is not None and user is not None:
+        w = _hall().state.windows.get(window)
+        if w is not None and w.staff == user["username"]:
+            _hall().close_window(window)
+    session.clear()
+    return jsonify({"ok": True})
+
+
+@bp.get("/me")
+def me():
+    user = auth.require_role("staff")
+    return jsonify({"user": user, "window": auth.current_window()})
+
+
+@bp.get("/windows/<int:window_id>/queue")
+def window_queue(window_id):
+    return jsonify({"waiting": _hall().waiting_for_window(window_id)})
+
+
+def _window_action(window_id: int, act):
+    auth.require_window(window_id)
+    hall = _hall()
+    ticket = act(hall)
+    w = hall.window_json(window_id)
+    t = hall.ticket_json(ticket) if ticket is not None and hasattr(ticket, "number") else w["current"]
+    return jsonify({"window": w, "ticket": t})
+
+
+@bp.post("/windows/<int:window_id>/call-next")
+def call_next(window_id):
+    return _window_action(window_id, lambda h: h.call_next(window_id))
+
+
+@bp.post("/windows/<int:window_id>/call")
+def call(window_id):
+    number = _field(_body(), "ticket")
+    return _window_action(window_id, lambda h: h.call(window_id, number))
+
+
+@bp.post("/windows/<int:window_id>/recall")
+def recall(window_id):
+    return _window_action(window_id, lambda h: h.recall(window_id))
+
+
+@bp.post("/windows/<int:window_id>/no-show")
+def no_show(window_id):
+    return _window_action(window_id, lambda h: h.no_show(window_id))
+
+
+@bp.post("/windows/<int:window_id>/start")
+def start(window_id):
+    return _window_action(window_id, lambda h: h.start(window_id))
+
+
+@bp.post("/windows/<int:window_id>/finish")
+def finish(window_id):
+    return _window_action(window_id, lambda h: h.finish(window_id))
+
+
+@bp.post("/windows/<int:window_id>/pause")
+def pause(window_id):
+    reason = _body().get("reason", "other")
+    return _window_action(window_id, lambda h: (h.pause(window_id, reason), None)[1])
+
+
+@bp.post("/windows/<int:window_id>/resume")
+def resume(window_id):
+    return _window_action(window_id, lambda h: (h.resume(window_id), None)[1])
+
+
+@bp.get("/events")
+def events():
+    """The event log after `since` (a seq), in order: for replay and audits. Managers only."""
+    auth.require_role("manager")
+    try:
+        since = int(request.args.get("since", "0"))
+        limit = min(int(request.args.get("limit", "1000")), 5000)
+    except ValueError:
+        raise HallError("invalid_field", "since 和 limit 必须是整数。", "since and limit must be whole numbers.", 400)
+    return jsonify({"events": _hall().store.events_since(since, limit)})

@@ -1,0 +1,87 @@
+"""create_app: wires configuration, store, hall, bus, push, pages and devices."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable, Optional
+
+from flask import Flask, jsonify, render_template, request
+from flask_socketio import SocketIO
+from werkzeug.exceptions import HTTPException
+
+from config import load_config
+from hall import auth
+from hall.api import bp as api_bp
+from hall.clock import system_now
+from hall.errors import HallError
+from hall.hall import Hall
+from hall.model import HallConfig
+from hall.push import init_push
+from hall.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _no_printer(ticket) -> dict:
+    """The printer seam: the kiosk flow asks this after issuing; no printer configured here."""
+    return {"status": "not_configured", "message": None}
+
+
+def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data",
+               clock: Callable = system_now, printer: Callable = _no_printer,
+               testing: bool = False) -> Flask:
+    """Build the hall server. `app.extensions['hallq']` is the Hall; `['socketio']` the push server."""
+    config = config or load_config()
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=auth.secret_key(data_dir), TESTING=testing, JSON_AS_ASCII=False,
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=14), HALLQ_DATA_DIR=str(data_dir),
+    )
+    app.json.ensure_ascii = False
+    store = Store(data_dir / "hallq.db")
+    hall = Hall(config, store, clock=clock)
+    app.extensions["hallq"] = hall
+    app.extensions["hallq_printer"] = printer
+
+    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False)
+    init_push(socketio, hall)
+    app.extensions["socketio"] = socketio
+
+    app.register_blueprint(api_bp)
+    from counter_terminal import bp as counter_bp
+    from display import bp as display_bp
+    from kiosk import bp as kiosk_bp
+    for bp in (kiosk_bp, counter_bp, display_bp):
+        app.register_blueprint(bp)
+
+    @app.get("/")
+    def index():
+        return render_template("index.html", hall_name=config.name)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"ok": True, "seq": hall.state.last_seq, "business_day": hall.state.business_day.isoformat()})
+
+    @app.errorhandler(HallError)
+    def _hall_error(err: HallError):
+        return jsonify(err.to_dict()), err.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        if not request.path.startswith("/api/"):
+            return err
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(err.code, "bad_request")
+        return jsonify({"error": {"code": code, "message": f"请求无效：{err.name}。请查看 docs/api.md。",
+                                  "message_en": f"{err.name}: {err.description}"}}), err.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return jsonify({"error": {"code": "internal", "message": "服务器内部错误，已记录；请重试或联系管理员。",
+                                  "message_en": "Internal error; it was logged. Try again."}}), 500
+
+    return app

@@ -1,0 +1,166 @@
+"""The `hallq` command: demo, serve, user add, check-config.
+
+`--data-dir` (or HALLQ_DATA_DIR) applies to every command.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from hall.errors import ConfigError, HallError
+
+DEMO_PASSWORD = "demo1234"
+DEMO_USERS = [
+    # username, name, role
+    ("zhang", "张敏", "staff"),
+    ("li", "李强", "staff"),
+    ("wang", "王芳", "staff"),
+    ("manager", "陈主任", "manager"),
+    ("admin", "系统管理员", "admin"),
+]
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("HALLQ_DATA_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "hallq"
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=None,
+                        help="where the hall's database lives (default: $HALLQ_DATA_DIR or ~/.local/share/hallq)")
+    p = argparse.ArgumentParser(prog="hallq", description="HallQ: queue, number-calling and rating for a service hall.",
+                                parents=[common])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", parents=[common], help="run a whole demo hall on the embedded configuration")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--config", type=Path, default=None, help="a hall file instead of the embedded default")
+    demo.add_argument("--no-devices", action="store_true", help="run without the simulated devices")
+
+    serve = sub.add_parser("serve", parents=[common], help="run the hall server for production")
+    serve.add_argument("--config", type=Path, required=True)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8000)
+
+    user = sub.add_parser("user", parents=[common], help="manage staff accounts")
+    usub = user.add_subparsers(dest="user_command", required=True)
+    add = usub.add_parser("add", parents=[common], help="add or update an account; the password is read from standard input")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["staff", "manager", "admin"])
+    add.add_argument("--name", default=None, help="the name shown on screens (default: the username)")
+    usub.add_parser("list", parents=[common], help="list accounts")
+
+    check = sub.add_parser("check-config", parents=[common], help="validate a hall configuration file")
+    check.add_argument("file", type=Path)
+    return p
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    data_dir = args.data_dir or default_data_dir()
+    try:
+        if args.command == "check-config":
+            return _check_config(args.file)
+        if args.command == "user":
+            return _user(args, data_dir)
+        if args.command == "serve":
+            return _serve(args, data_dir, demo=False)
+        if args.command == "demo":
+            return _serve(args, args.data_dir or default_data_dir() / "demo", demo=True)
+    except ConfigError as exc:
+        print(f"hallq: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except HallError as exc:
+        print(f"hallq: {exc.message} ({exc.message_en})", file=sys.stderr)
+        return 2
+    return 1
+
+
+def _check_config(path: Path) -> int:
+    from config import load_config
+    cfg = load_config(path)
+    print(f"{path}: OK — {cfg.name}: {len(cfg.services)} services, {len(cfg.windows)} windows.")
+    return 0
+
+
+def _open_store(data_dir: Path):
+    from hall.store import Store
+    return Store(Path(data_dir) / "hallq.db")
+
+
+def _user(args, data_dir: Path) -> int:
+    from hall import auth
+    from hall.clock import system_now
+    store = _open_store(data_dir)
+    if args.user_command == "list":
+        for u in store.list_users():
+            print(f"{u['username']}\t{u['name']}\t{u['role']}")
+        return 0
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.username}: ")
+        if getpass.getpass("Again: ") != password:
+            print("hallq: the two passwords differ; nothing was changed.", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    auth.validate_new_user(args.username, args.role, password)
+    store.put_user(args.username, args.name or args.username, args.role, auth.hash_password(password), system_now())
+    print(f"hallq: account {args.username} ({args.role}) saved in {data_dir}.")
+    return 0
+
+
+def _serve(args, data_dir: Path, demo: bool) -> int:
+    from config import load_config
+    from hall.server import serve
+    config = load_config(args.config)  # fail before anything starts, with one sentence
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if demo:
+        _create_demo_users(data_dir)
+
+    def factory():
+        from hall.app import create_app
+        app = create_app(config, data_dir=data_dir)
+        if demo and not args.no_devices:
+            from hall.demo import attach_simulated_devices
+            attach_simulated_devices(app)
+        return app
+
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
+    base = f"http://{host}:{args.port}"
+
+    def ready():
+        print(f"HallQ {'demo ' if demo else ''}hall “{config.name}” is running; data in {data_dir}", flush=True)
+        for path, what in (("/kiosk", "取号机 kiosk"), ("/counter", "窗口叫号 counter"),
+                           ("/display", "大厅显示屏 hall display"), ("/board", "管理看板 manager's board")):
+            print(f"  {what:<28} {base}{path}", flush=True)
+        if demo:
+            print(f"Demo accounts (password {DEMO_PASSWORD}): " +
+                  ", ".join(f"{u} ({r})" for u, _, r in DEMO_USERS), flush=True)
+        print("Press Ctrl+C to stop.", flush=True)
+
+    serve(factory, args.host, args.port, on_ready=ready)
+    return 0
+
+
+def _create_demo_users(data_dir: Path) -> None:
+    from hall import auth
+    from hall.clock import system_now
+    store = _open_store(data_dir)
+    pw = auth.hash_password(DEMO_PASSWORD)
+    for username, name, role in DEMO_USERS:
+        if store.get_user(username) is None:
+            store.put_user(username, name, role, pw, system_now())
+    store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,360 @@
+"""The queue rules. Pure: no Flask, no SQL, no clock — `now` is handed in.
+
+Each action takes the hall's state and returns a `Change`: the tickets and
+window states that are new or different, and the events that say what
+happened. Nothing is applied here; the hall applies a change only after the
+store has committed it, so a refused or failed action leaves no trace.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from hall.errors import HallError
+from hall.events import Event
+from hall.model import (CALLED, CANCELLED, CLOSED, EXPIRED, FINISHED, NO_SHOW, OPEN, OPEN_STATES,
+                        PAUSE_REASONS, PAUSED, RATING_LEVELS, SERVING, WAITING, Call, HallConfig,
+                        Rating, Ticket, WindowState)
+
+
+@dataclass
+class HallState:
+    """What is happening in the hall today; rebuilt from the store at start-up."""
+    business_day: date
+    tickets: dict[int, Ticket] = field(default_factory=dict)   # this business day's tickets
+    windows: dict[int, WindowState] = field(default_factory=dict)
+    next_ticket_id: int = 1
+    last_seq: int = 0
+    rated: set[int] = field(default_factory=set)               # ticket ids with a rating today
+
+    def waiting(self, services=None) -> list[Ticket]:
+        """Waiting tickets, in the order they are called (oldest first)."""
+        out = [t for t in self.tickets.values()
+               if t.status == WAITING and (services is None or t.service in services)]
+        out.sort(key=lambda t: (t.issued_at, t.id))
+        return out
+
+    def last_serial(self, service: str) -> int:
+        return max((t.serial for t in self.tickets.values() if t.service == service), default=0)
+
+
+@dataclass(frozen=True)
+class Change:
+    tickets: tuple[Ticket, ...] = ()
+    windows: tuple[WindowState, ...] = ()
+    events: tuple[Event, ...] = ()
+    ratings: tuple[Rating, ...] = ()
+    new_day: date | None = None   # set when the change starts a new business day
+    result: object = None          # what the action hands back to its caller
+
+    def then(self, other: "Change") -> "Change":
+        """This change followed by `other` (later versions of a ticket or window win)."""
+        return Change(tickets=self.tickets + other.tickets, windows=self.windows + other.windows,
+                      events=self.events + other.events, ratings=self.ratings + other.ratings,
+                      new_day=other.new_day or self.new_day, result=other.result)
+
+
+def apply(state: HallState, change: Change) -> None:
+    """Apply a committed change to the in-memory state."""
+    if change.new_day is not None:
+        state.business_day = change.new_day
+        state.tickets = {tid: t for tid, t in state.tickets.items() if t.business_day == change.new_day}
+        state.rated = set()
+    for t in change.tickets:
+        if t.business_day == state.business_day:
+            state.tickets[t.id] = t
+        else:
+            state.tickets.pop(t.id, None)
+        state.next_ticket_id = max(state.next_ticket_id, t.id + 1)
+    for w in change.windows:
+        state.windows[w.id] = w
+    for r in change.ratings:
+        state.rated.add(r.ticket_id)
+
+
+class Engine:
+    """The hall's rules for one configuration."""
+
+    def __init__(self, config: HallConfig):
+        self.config = config
+        self.tz = ZoneInfo(config.timezone)
+
+    def business_day(self, now: datetime) -> date:
+        return now.astimezone(self.tz).date()
+
+    # -- the day -------------------------------------------------------------
+
+    def roll_day(self, state: HallState, now: datetime) -> Change:
+        """Start a new business day if `now` is past the current one.
+
+        Tickets still open from the old day are closed as expired (never
+        deleted); windows keep their staff but lose their current ticket.
+        """
+        today = self.business_day(now)
+        if today <= state.business_day:
+            return Change()
+        tickets, events, windows = [], [], []
+        for t in sorted(state.tickets.values(), key=lambda t: t.id):
+            if t.is_open:
+                expired = replace(t, status=EXPIRED, finished_at=now)
+                tickets.append(expired)
+                events.append(Event("ticket_expired", now, ticket=expired))
+        for w in sorted(state.windows.values(), key=lambda w: w.id):
+            if w.current is not None:
+                nw = replace(w, current=None)
+                windows.append(nw)
+                events.append(Event("window_changed", now, window=nw))
+        events.append(Event("business_day_started", now, data={"business_day": today.isoformat(),
+                                                              "previous": state.business_day.isoformat()}))
+        return Change(tickets=tuple(tickets), windows=tuple(windows), events=tuple(events), new_day=today)
+
+    # -- tickets -------------------------------------------------------------
+
+    def issue_ticket(self, state: HallState, service_code: str, now: datetime) -> Change:
+        """A new ticket at the back of a service's queue: prefix + daily number."""
+        service = self._service(service_code)
+        serial = state.last_serial(service.code) + 1
+        if serial >= 10 ** service.digits:
+            raise HallError("quota_exhausted", f"{service.name}今日号码已取完，请明日再来或咨询导办人员。",
+                            f"All numbers for {service.name_en} are taken today.")
+        ticket = Ticket(id=state.next_ticket_id, business_day=state.business_day, service=service.code,
+                        number=f"{service.prefix}{serial:0{service.digits}d}", serial=serial,
+                        status=WAITING, issued_at=now)
+        return Change(tickets=(ticket,),
+                      events=(Event("ticket_issued", now, ticket=ticket),
+                              self._queue_event(state, service.code, now, plus=ticket)),
+                      result=ticket)
+
+    def cancel(self, state: HallState, number: str, now: datetime) -> Change:
+        """Withdraw a waiting ticket (the citizen left or asked)."""
+        ticket = self._ticket_by_number(state, number)
+        if ticket.status != WAITING:
+            raise self._wrong_state(ticket, "取消", "cancelled")
+        t = replace(ticket, status=CANCELLED, finished_at=now)
+        return Change(tickets=(t,), events=(Event("ticket_cancelled", now, ticket=t),
+                                            self._queue_event(state, t.service, now, minus=t)), result=t)
+
+    # -- windows -------------------------------------------------------------
+
+    def open_window(self, state: HallState, window_id: int, staff: str, staff_name: str, now: datetime) -> Change:
+        """A staff member signs in at a window."""
+        self._window_cfg(window_id)
+        w = self._window(state, window_id)
+        if w.status != CLOSED and w.staff not in (None, staff):
+            raise HallError("window_taken", f"{self._wname(window_id)}已由{w.staff_name or w.staff}登录，请先在该窗口退出。",
+                            f"Window {window_id} is signed in by {w.staff}; sign out there first.")
+        if w.status != CLOSED and w.staff == staff:
+            return Change(result=w)
+        nw = replace(w, status=OPEN, staff=staff, staff_name=staff_name, pause_reason=None, since=now)
+        return Change(windows=(nw,), events=(Event("window_changed", now, window=nw),), result=nw)
+
+    def close_window(self, state: HallState, window_id: int, now: datetime) -> Change:
+        """The staff member signs out. A current ticket stays with the window for the next clerk."""
+        w = self._window(state, window_id)
+        if w.status == CLOSED:
+            return Change(result=w)
+        nw = replace(w, status=CLOSED, staff=None, staff_name=None, pause_reason=None, since=now)
+        return Change(windows=(nw,), events=(Event("window_changed", now, window=nw),), result=nw)
+
+    def pause(self, state: HallState, window_id: int, reason: str, now: datetime) -> Change:
+        w = self._open_window(state, window_id, allow_paused=True)
+        if reason not in PAUSE_REASONS:
+            raise HallError("invalid_reason", f"暂停原因 {reason!r} 无效，请选择：休息、会议、协助群众或其他。",
+                            f"Pause reason {reason!r} is not valid; choose one of {', '.join(PAUSE_REASONS)}.", 400)
+        if w.status == PAUSED:
+            raise HallError("wrong_state", f"{self._wname(window_id)}已经暂停，请按“恢复”继续叫号。",
+                            f"Window {window_id} is already paused; press resume to go on.")
+        if w.current is not None:
+            cur = state.tickets.get(w.current)
+            raise HallError("wrong_state", f"请先办结或处理当前号 {cur.number if cur else ''} 再暂停。",
+                            "Finish or settle the current ticket before pausing.")
+        nw = replace(w, status=PAUSED, pause_reason=reason, since=now)
+        return Change(windows=(nw,), events=(Event("window_changed", now, window=nw),), result=nw)
+
+    def resume(self, state: HallState, window_id: int, now: datetime) -> Change:
+        w = self._window(state, window_id)
+        if w.status != PAUSED:
+            raise HallError("wrong_state", f"{self._wname(window_id)}没有暂停，无需恢复。",
+                            f"Window {window_id} is not paused.")
+        nw = replace(w, status=OPEN, pause_reason=None, since=now)
+        return Change(windows=(nw,), events=(Event("window_changed", now, window=nw),), result=nw)
+
+    # -- calling and serving ---------------------------------------------------
+
+    def call_next(self, state: HallState, window_id: int, now: datetime) -> Change:
+        """Call the oldest waiting ticket among the services this window serves.
+
+        A ticket being served is finished first, so one press serves the next
+        citizen; a ticket that was called but not yet started must be settled
+        (start, recall or no-show) before the next call.
+        """
+        w = self._open_window(state, window_id)
+        cfg = self._window_cfg(window_id)
+        before = self._settle_current(state, w, now)
+        waiting = state.waiting(cfg.services)
+        if not waiting:
+            raise HallError("queue_empty", f"{self._wname(window_id)}所办业务暂无等候的号。",
+                            f"No tickets are waiting for window {window_id}.")
+        return before.then(self._call(state, replace(w, current=None) if before.windows else w,
+                                      waiting[0], now))
+
+    def call(self, state: HallState, window_id: int, number: str, now: datetime) -> Change:
+        """Call one chosen waiting ticket (the clerk picked it from the list)."""
+        w = self._open_window(state, window_id)
+        cfg = self._window_cfg(window_id)
+        ticket = self._ticket_by_number(state, number)
+        if ticket.status != WAITING:
+            raise self._wrong_state(ticket, "呼叫", "called")
+        if ticket.service not in cfg.services:
+            raise HallError("not_served_here", f"{ticket.number} 办理的业务不在{self._wname(window_id)}的办理范围内。",
+                            f"{ticket.number} is for a service window {window_id} does not serve.")
+        before = self._settle_current(state, w, now)
+        return before.then(self._call(state, replace(w, current=None) if before.windows else w, ticket, now))
+
+    def recall(self, state: HallState, window_id: int, now: datetime) -> Change:
+        """Call the current ticket again; it keeps its place at this window."""
+        w = self._open_window(state, window_id)
+        t = self._current(state, w, "重呼", "recall")
+        if t.status != CALLED:
+            raise self._wrong_state(t, "重呼", "recalled")
+        nt = replace(t, calls=t.calls + (Call(now, window_id),))
+        return Change(tickets=(nt,), events=(self._called_event(nt, w, now, recall=True),), result=nt)
+
+    def no_show(self, state: HallState, window_id: int, now: datetime) -> Change:
+        """The called citizen did not come: the ticket is closed as a no-show."""
+        w = self._open_window(state, window_id, allow_paused=True)
+        t = self._current(state, w, "过号", "mark as no-show")
+        if t.status != CALLED:
+            raise self._wrong_state(t, "过号", "marked as no-show")
+        nt = replace(t, status=NO_SHOW, finished_at=now)
+        nw = replace(w, current=None)
+        return Change(tickets=(nt,), windows=(nw,), events=(Event("ticket_no_show", now, ticket=nt),
+                                                             Event("window_changed", now, window=nw)), result=nt)
+
+    def start(self, state: HallState, window_id: int, now: datetime) -> Change:
+        """The citizen is at the window: service starts."""
+        w = self._open_window(state, window_id, allow_paused=True)
+        t = self._current(state, w, "开始办理", "start")
+        if t.status != CALLED:
+            raise self._wrong_state(t, "开始办理", "started")
+        nt = replace(t, status=SERVING, started_at=now)
+        return Change(tickets=(nt,), events=(Event("ticket_started", now, ticket=nt),), result=nt)
+
+    def finish(self, state: HallState, window_id: int, now: datetime) -> Change:
+        """Service is done. A called ticket finished without a start counts from its last call."""
+        w = self._open_window(state, window_id, allow_paused=True)
+        t = self._current(state, w, "办结", "finish")
+        if t.status not in (CALLED, SERVING):
+            raise self._wrong_state(t, "办结", "finished")
+        implicit = t.status == CALLED
+        nt = replace(t, status=FINISHED, finished_at=now,
+                     started_at=t.started_at or (t.calls[-1].at if t.calls else now))
+        nw = replace(w, current=None)
+        return Change(tickets=(nt,), windows=(nw,),
+                      events=(Event("ticket_finished", now, ticket=nt, data={"implicit_start": implicit}),
+                              Event("window_changed", now, window=nw)), result=nt)
+
+    def rate(self, state: HallState, ticket_id: int, window_id: int, staff: str | None, level: str | None,
+             channel: str, device: str | None, now: datetime) -> Change:
+        """Record the citizen's rating of a finished ticket; one per ticket (a repeat is refused)."""
+        if level is not None and level not in RATING_LEVELS:
+            raise HallError("invalid_level", f"评价等级 {level!r} 无效。", f"Rating level must be one of {', '.join(RATING_LEVELS)}.", 400)
+        t = state.tickets.get(ticket_id)
+        if t is None:
+            raise HallError("unknown_ticket", "找不到要评价的号。", "No such ticket today.", 404)
+        if ticket_id in state.rated:
+            raise HallError("already_rated", f"{t.number} 已经评价过，每个号只能评价一次。",
+                            f"{t.number} has already been rated; one rating per ticket.")
+        if t.status != FINISHED:
+            raise self._wrong_state(t, "评价", "rated")
+        r = Rating(ticket_id=t.id, business_day=t.business_day, window=window_id, staff=staff, level=level,
+                   channel=channel, device=device, at=now)
+        return Change(ratings=(r,), events=(Event("ticket_rated", now, ticket=t, data={
+            "level": level, "channel": channel, "device": device, "window": window_id, "staff": staff}),), result=r)
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _call(self, state: HallState, w: WindowState, ticket: Ticket, now: datetime) -> Change:
+        nt = replace(ticket, status=CALLED, calls=ticket.calls + (Call(now, w.id),), window=w.id, staff=w.staff)
+        nw = replace(w, current=nt.id)
+        return Change(tickets=(nt,), windows=(nw,),
+                      events=(self._called_event(nt, nw, now, recall=False),
+                              Event("window_changed", now, window=nw),
+                              self._queue_event(state, nt.service, now, minus=ticket)), result=nt)
+
+    def _settle_current(self, state: HallState, w: WindowState, now: datetime) -> Change:
+        if w.current is None:
+            return Change()
+        t = state.tickets.get(w.current)
+        if t is None or not t.is_open:
+            return Change(windows=(replace(w, current=None),))
+        if t.status == SERVING:
+            nt = replace(t, status=FINISHED, finished_at=now)
+            return Change(tickets=(nt,), windows=(replace(w, current=None),),
+                          events=(Event("ticket_finished", now, ticket=nt, data={"implicit_start": False}),))
+        raise HallError("ticket_pending", f"{t.number} 已呼叫但未开始办理：请先开始办理、重呼或标记过号。",
+                        f"{t.number} was called but not started: start, recall or mark it as a no-show first.")
+
+    def _called_event(self, t: Ticket, w: WindowState, now: datetime, recall: bool) -> Event:
+        return Event("ticket_called", now, ticket=t, window=w, data={"recall": recall})
+
+    def _queue_event(self, state: HallState, service: str, now: datetime, plus: Ticket | None = None,
+                     minus: Ticket | None = None) -> Event:
+        waiting = [t for t in state.waiting((service,)) if minus is None or t.id != minus.id]
+        if plus is not None:
+            waiting.append(plus)
+        oldest = min((t.issued_at for t in waiting), default=None)
+        return Event("queue_changed", now, data={"service": service, "waiting": len(waiting),
+                                                 "longest_waiting_since": oldest})
+
+    def _service(self, code):
+        service = self.config.service(code) if isinstance(code, str) else None
+        if service is None:
+            codes = ", ".join(s.code for s in self.config.services)
+            raise HallError("unknown_service", f"没有代码为 {code!r} 的业务，请选择：{codes}。",
+                            f"There is no service {code!r}; choose one of {codes}.", 404)
+        return service
+
+    def _window_cfg(self, window_id):
+        cfg = self.config.window(window_id)
+        if cfg is None:
+            raise HallError("unknown_window", f"没有 {window_id} 号窗口。", f"There is no window {window_id}.", 404)
+        return cfg
+
+    def _window(self, state: HallState, window_id: int) -> WindowState:
+        self._window_cfg(window_id)
+        return state.windows.get(window_id) or WindowState(id=window_id)
+
+    def _open_window(self, state, window_id, allow_paused=False) -> WindowState:
+        w = self._window(state, window_id)
+        if w.status == CLOSED:
+            raise HallError("window_closed", f"{self._wname(window_id)}尚未登录开窗，请先登录。",
+                            f"Window {window_id} is closed; sign in first.")
+        if w.status == PAUSED and not allow_paused:
+            raise HallError("window_paused", f"{self._wname(window_id)}已暂停，请先按“恢复”再叫号。",
+                            f"Window {window_id} is paused; resume it before calling.")
+        return w
+
+    def _current(self, state, w: WindowState, verb_zh: str, verb_en: str) -> Ticket:
+        t = state.tickets.get(w.current) if w.current is not None else None
+        if t is None:
+            raise HallError("no_current_ticket", f"{self._wname(w.id)}当前没有号，无法{verb_zh}。",
+                            f"Window {w.id} has no current ticket to {verb_en}.")
+        return t
+
+    def _ticket_by_number(self, state, number) -> Ticket:
+        t = next((t for t in state.tickets.values() if t.number == number), None) if isinstance(number, str) else None
+        if t is None:
+            raise HallError("unknown_ticket", f"今天没有 {number} 号。", f"There is no ticket {number} today.", 404)
+        return t
+
+    def _wrong_state(self, t: Ticket, verb_zh: str, verb_en: str) -> HallError:
+        names = {WAITING: "等候中", CALLED: "已呼叫", SERVING: "办理中", FINISHED: "已办结", NO_SHOW: "已过号",
+                 CANCELLED: "已取消", EXPIRED: "已过期"}
+        return HallError("wrong_state", f"{t.number} 当前{names[t.status]}，不能{verb_zh}。",
+                         f"{t.number} is {t.status.replace('_', ' ')} and cannot be {verb_en}.")
+
+    def _wname(self, window_id: int) -> str:
+        cfg = self.config.window(window_id)
+        return cfg.name if cfg else f"{window_id}号窗口"

@@ -1,0 +1,63 @@
+"""Tickets, windows, events and the snapshot as JSON-ready dicts.
+
+One place decides how the hall looks from outside, so the API, the socket
+events, the event log and the devices all see the same shapes.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable, Optional
+
+from hall.events import Event
+from hall.model import HallConfig, Ticket, WindowState
+
+
+def iso(dt: Optional[datetime], tz) -> Optional[str]:
+    return dt.astimezone(tz).isoformat(timespec="seconds") if dt else None
+
+
+class Serializer:
+    def __init__(self, config: HallConfig, tz):
+        self.config = config
+        self.tz = tz
+
+    def ticket(self, t: Ticket) -> dict:
+        svc = self.config.service(t.service)
+        return {
+            "id": t.id, "number": t.number, "service": t.service,
+            "service_name": svc.name if svc else t.service,
+            "service_name_en": svc.name_en if svc else t.service,
+            "business_day": t.business_day.isoformat(), "status": t.status,
+            "issued_at": iso(t.issued_at, self.tz),
+            "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in t.calls],
+            "started_at": iso(t.started_at, self.tz), "finished_at": iso(t.finished_at, self.tz),
+            "window": t.window, "staff": t.staff,
+        }
+
+    def window(self, w: WindowState, lookup: Callable[[int], Optional[Ticket]]) -> dict:
+        cfg = self.config.window(w.id)
+        current = lookup(w.current) if w.current is not None else None
+        return {
+            "id": w.id, "name": cfg.name if cfg else str(w.id), "name_en": cfg.name_en if cfg else str(w.id),
+            "services": list(cfg.services) if cfg else [], "status": w.status, "pause_reason": w.pause_reason,
+            "staff": {"username": w.staff, "name": w.staff_name or w.staff} if w.staff else None,
+            "current": self.ticket(current) if current else None, "since": iso(w.since, self.tz),
+        }
+
+    def event(self, e: Event, lookup: Callable[[int], Optional[Ticket]]) -> dict:
+        """The event as pushed and logged, without its seq (the store gives that)."""
+        out: dict = {"event": e.name, "at": iso(e.at, self.tz)}
+        t = e.ticket
+        if e.name == "ticket_called":
+            cfg = self.config.window(e.window.id)
+            out.update(number=t.number, service=t.service, window=e.window.id,
+                       window_name=cfg.name, window_name_en=cfg.name_en, staff=e.window.staff,
+                       recall=bool(e.data.get("recall")), ticket=self.ticket(t))
+            return out
+        if t is not None:
+            out.update(number=t.number, service=t.service, window=t.window, ticket=self.ticket(t))
+        if e.name == "window_changed":
+            out["window"] = self.window(e.window, lookup)
+        for k, v in e.data.items():
+            out[k] = iso(v, self.tz) if isinstance(v, datetime) else v
+        return out
