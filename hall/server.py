@@ -36,7 +36,9 @@ def serve(app_factory, host: str, port: int, threads: int = 256, on_ready=None) 
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
-        "preload_app": True,     # build the app (and open the database) before serving
+        # Not preloaded: the app's threads (bus, devices) must start in the worker,
+        # since threads do not survive the fork from gunicorn's master.
+        "preload_app": False,
     }
     if on_ready is not None:
         options["when_ready"] = lambda arbiter: on_ready()

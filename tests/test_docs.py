@@ -1,0 +1,43 @@
+"""The docs cannot drift: every event, endpoint, error code and CLI command is documented."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from hall.events import EVENT_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS_MD = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
+API_MD = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", EVENT_NAMES)
+def test_every_event_is_in_events_md(name):
+    assert f"| `{name}` |" in EVENTS_MD
+
+
+def test_every_api_route_is_in_api_md(app):
+    routes = {(r.rule, m) for r in app.url_map.iter_rules() if r.rule.startswith("/api/")
+              for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert routes
+    documented = re.sub(r"<[^>]*>", "<>", API_MD)
+    for rule, method in sorted(routes):
+        doc = re.sub(r"<[^>]*>", "<>", rule)
+        assert f"{method} {doc}" in documented, f"{method} {rule} is not in docs/api.md"
+
+
+def test_every_error_code_is_in_api_md():
+    codes = set()
+    for path in (ROOT / "hall").glob("*.py"):
+        codes |= set(re.findall(r'HallError\(\s*"(\w+)"', path.read_text(encoding="utf-8")))
+    assert "queue_empty" in codes
+    missing = sorted(c for c in codes if f"`{c}`" not in API_MD)
+    assert missing == []
+
+
+def test_every_cli_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("hallq demo", "hallq serve", "hallq user add", "hallq check-config", "make demo", "make test"):
+        assert command in readme
