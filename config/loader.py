@@ -2,24 +2,26 @@
 
 Every mistake becomes one ConfigError sentence naming the key, the value and
 what is expected, so `hallq check-config` can print it instead of a traceback.
+docs/config.md describes every key.
 """
 from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date, time
 from pathlib import Path
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.errors import ConfigError
-from hall.model import HallConfig, Service, Window
+from hall.model import (AppointmentRules, HallConfig, Matter, NotifyRules, PriorityCategory, QueueRules,
+                        Service, Window)
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("hall.toml")
 
-_HALL_KEYS = {"name", "name_en", "timezone"}
-_SERVICE_KEYS = {"code", "prefix", "name", "name_en", "digits"}
-_WINDOW_KEYS = {"id", "name", "name_en", "services"}
-_TOP_KEYS = {"hall", "services", "windows", "devices"}
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_MISSING = object()
 
 
 def load_config(path: str | Path | None = None) -> HallConfig:
@@ -40,98 +42,216 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: is not valid TOML ({exc}); fix the syntax at that line.") from None
-    _unknown_keys(source, "", data, _TOP_KEYS)
-    hall = _table(source, data, "hall")
-    _unknown_keys(source, "hall.", hall, _HALL_KEYS)
-    name = _text(source, "hall.name", hall.get("name"))
-    name_en = _text(source, "hall.name_en", hall.get("name_en", name))
-    tz = _text(source, "hall.timezone", hall.get("timezone", "Asia/Shanghai"))
+    t = _Table(source, "", data, {"hall", "services", "windows", "queue", "appointments", "notify", "devices"})
+    hall = t.table("hall", {"name", "name_en", "timezone"})
+    name = hall.text("name")
+    tz = hall.text("timezone", "Asia/Shanghai")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{source}: hall.timezone = {tz!r} is not a known time zone; expected a name such as \"Asia/Shanghai\".") from None
 
-    services = tuple(_service(source, i, s) for i, s in enumerate(_array(source, data, "services")))
+    services = tuple(_service(s) for s in t.tables("services", _SERVICE_KEYS))
     _unique(source, "services", "code", [s.code for s in services])
     _unique(source, "services", "prefix", [s.prefix for s in services])
     codes = {s.code for s in services}
-    windows = tuple(_window(source, i, w, codes) for i, w in enumerate(_array(source, data, "windows")))
+    windows = tuple(_window(w, codes) for w in t.tables("windows", {"id", "name", "name_en", "services", "helps"}))
     _unique(source, "windows", "id", [w.id for w in windows])
+
     devices = data.get("devices", {})
     if not isinstance(devices, dict):
         raise ConfigError(f"{source}: devices = {devices!r} is not a table; expected [devices] sections.")
-    return HallConfig(name=name, name_en=name_en, timezone=tz, services=services,
-                      windows=windows, devices=devices, source=source)
+    return HallConfig(name=name, name_en=hall.text("name_en", name), timezone=tz, services=services,
+                      windows=windows, queue=_queue(t.table("queue", _QUEUE_KEYS, optional=True)),
+                      appointments=_appointments(t.table("appointments", _APPOINTMENT_KEYS, optional=True)),
+                      notify=_notify(t.table("notify", {"url", "when_ahead", "timeout_seconds"}, optional=True)),
+                      devices=devices, source=source)
 
 
-def _service(source: str, i: int, raw) -> Service:
-    key = f"services[{i}]"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: {key} is not a table; expected [[services]] with code, name and prefix.")
-    _unknown_keys(source, key + ".", raw, _SERVICE_KEYS)
-    code = _text(source, f"{key}.code", raw.get("code"))
+_SERVICE_KEYS = {"code", "prefix", "name", "name_en", "digits", "matters", "real_name", "person_daily_limit",
+                 "daily_quota", "hours", "average_minutes"}
+_QUEUE_KEYS = {"priority_categories", "priority_ratio", "max_recalls", "rejoin_minutes", "rejoin_after",
+               "transfer_keeps_place", "day_end", "holidays", "estimate_sample"}
+_APPOINTMENT_KEYS = {"checkin_before_minutes", "checkin_after_minutes", "late_becomes_ordinary",
+                     "block_after_no_shows", "block_window_days", "block_days"}
+
+
+def _service(s: "_Table") -> Service:
+    code = s.text("code")
     if not _CODE.match(code):
-        raise ConfigError(f"{source}: {key}.code = {code!r} is not allowed; expected 1 to 16 letters, digits, '-' or '_'.")
-    prefix = raw.get("prefix", code)
+        s.fail("code", code, "1 to 16 letters, digits, '-' or '_'")
+    prefix = s.get("prefix", code)
     if not (isinstance(prefix, str) and re.fullmatch(r"[A-Z]", prefix)):
-        raise ConfigError(f"{source}: {key}.prefix = {prefix!r} is not allowed; expected one capital letter A-Z.")
-    digits = raw.get("digits", 3)
-    if not (isinstance(digits, int) and not isinstance(digits, bool) and 2 <= digits <= 5):
-        raise ConfigError(f"{source}: {key}.digits = {digits!r} is not allowed; expected a whole number from 2 to 5.")
-    name = _text(source, f"{key}.name", raw.get("name"))
-    return Service(code=code, prefix=prefix, digits=digits, name=name,
-                   name_en=_text(source, f"{key}.name_en", raw.get("name_en", name)))
+        s.fail("prefix", prefix, "one capital letter A-Z")
+    name = s.text("name")
+    matters = tuple(_matter(m) for m in s.tables("matters", {"code", "name", "name_en", "materials", "time_limit_days"},
+                                                   optional=True))
+    _unique(s.source, s.key + ".matters", "code", [m.code for m in matters])
+    hours = tuple(_period(s, i, p) for i, p in enumerate(s.list("hours", [])))
+    for (a_start, a_end), (b_start, _) in zip(hours, hours[1:]):
+        if b_start < a_end:
+            s.fail("hours", s.get("hours"), "periods in order that do not overlap, such as [[\"08:30\", \"12:00\"], [\"13:30\", \"17:30\"]]")
+    return Service(code=code, prefix=prefix, digits=s.integer("digits", 3, 2, 5), name=name,
+                   name_en=s.text("name_en", name), matters=matters, real_name=s.boolean("real_name", False),
+                   person_daily_limit=s.integer("person_daily_limit", None, 1, 100),
+                   daily_quota=s.integer("daily_quota", None, 1, 99999), hours=hours,
+                   average_minutes=s.number("average_minutes", 6.0, 0.5, 240))
 
 
-def _window(source: str, i: int, raw, codes: set[str]) -> Window:
-    key = f"windows[{i}]"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: {key} is not a table; expected [[windows]] with id, name and services.")
-    _unknown_keys(source, key + ".", raw, _WINDOW_KEYS)
-    wid = raw.get("id")
-    if not (isinstance(wid, int) and not isinstance(wid, bool) and 1 <= wid <= 999):
-        raise ConfigError(f"{source}: {key}.id = {wid!r} is not allowed; expected a window number from 1 to 999.")
-    services = raw.get("services")
-    if not (isinstance(services, list) and services and all(isinstance(s, str) for s in services)):
-        raise ConfigError(f"{source}: {key}.services = {services!r} is not allowed; expected a non-empty list of service codes such as [\"A\", \"B\"].")
-    for code in services:
-        if code not in codes:
-            raise ConfigError(f"{source}: {key}.services names {code!r}, which is not a service; expected one of {sorted(codes)}.")
-    name = raw.get("name", f"{wid}号窗口")
-    return Window(id=wid, name=_text(source, f"{key}.name", name),
-                  name_en=_text(source, f"{key}.name_en", raw.get("name_en", f"Window {wid}")),
-                  services=tuple(dict.fromkeys(services)))
+def _matter(m: "_Table") -> Matter:
+    code = m.text("code")
+    name = m.text("name")
+    materials = m.list("materials", [])
+    if not all(isinstance(x, str) and x.strip() for x in materials):
+        m.fail("materials", materials, "a list of texts, one per document the citizen must bring")
+    return Matter(code=code, name=name, name_en=m.text("name_en", name), materials=tuple(materials),
+                  time_limit_days=m.integer("time_limit_days", None, 0, 365))
 
 
-def _table(source, data, key) -> dict:
-    value = data.get(key)
-    if not isinstance(value, dict):
-        raise ConfigError(f"{source}: [{key}] is missing or not a table; expected a [{key}] section.")
-    return value
+def _period(s: "_Table", i: int, p) -> tuple[time, time]:
+    if not (isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) and _CLOCK.match(x) for x in p)
+            and p[0] < p[1]):
+        s.fail(f"hours[{i}]", p, "a pair of times such as [\"08:30\", \"12:00\"], the first before the second")
+    return time.fromisoformat(p[0]), time.fromisoformat(p[1])
 
 
-def _array(source, data, key) -> list:
-    value = data.get(key)
-    if not isinstance(value, list) or not value:
-        raise ConfigError(f"{source}: {key} is missing or empty; expected at least one [[{key}]] entry.")
-    return value
+def _window(w: "_Table", codes: set[str]) -> Window:
+    wid = w.integer("id", _MISSING, 1, 999)
+    services = w.list("services", _MISSING)
+    helps = w.list("helps", [])
+    for key, value, need in (("services", services, True), ("helps", helps, False)):
+        if (need and not value) or not all(isinstance(x, str) for x in value):
+            w.fail(key, value, "a non-empty list of service codes such as [\"A\", \"B\"]" if need
+                   else "a list of service codes such as [\"F\"]")
+        for code in value:
+            if code not in codes:
+                raise ConfigError(f"{w.source}: {w.key}.{key} names {code!r}, which is not a service; "
+                                  f"expected one of {sorted(codes)}.")
+    services = tuple(dict.fromkeys(services))
+    return Window(id=wid, name=w.text("name", f"{wid}号窗口"), name_en=w.text("name_en", f"Window {wid}"),
+                  services=services, helps=tuple(c for c in dict.fromkeys(helps) if c not in services))
 
 
-def _text(source, key, value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{source}: {key} = {value!r} is not allowed; expected a non-empty text in quotes.")
-    return value.strip()
+def _queue(q: "_Table") -> QueueRules:
+    cats = tuple(PriorityCategory(code=c.text("code"), name=c.text("name"), name_en=c.text("name_en", c.text("name")))
+                 for c in q.tables("priority_categories", {"code", "name", "name_en"}, optional=True))
+    _unique(q.source, "queue.priority_categories", "code", [c.code for c in cats])
+    day_end = q.get("day_end", None)
+    if day_end is not None and not (isinstance(day_end, str) and _CLOCK.match(day_end)):
+        q.fail("day_end", day_end, "a time such as \"18:00\"")
+    holidays = []
+    for i, h in enumerate(q.list("holidays", [])):
+        if isinstance(h, date):
+            holidays.append(h)
+            continue
+        try:
+            holidays.append(date.fromisoformat(h))
+        except (TypeError, ValueError):
+            q.fail(f"holidays[{i}]", h, "a date such as 2026-10-01")
+    return QueueRules(priority_categories=cats, priority_ratio=q.integer("priority_ratio", 2, 1, 100),
+                      max_recalls=q.integer("max_recalls", 2, 0, 20),
+                      rejoin_minutes=q.integer("rejoin_minutes", 30, 0, 24 * 60),
+                      rejoin_after=q.integer("rejoin_after", 2, 0, 1000),
+                      transfer_keeps_place=q.boolean("transfer_keeps_place", True),
+                      day_end=time.fromisoformat(day_end) if day_end else None, holidays=tuple(holidays),
+                      estimate_sample=q.integer("estimate_sample", 10, 1, 1000))
+
+
+def _appointments(a: "_Table") -> AppointmentRules:
+    return AppointmentRules(checkin_before_minutes=a.integer("checkin_before_minutes", 30, 0, 24 * 60),
+                            checkin_after_minutes=a.integer("checkin_after_minutes", 15, 0, 24 * 60),
+                            late_becomes_ordinary=a.boolean("late_becomes_ordinary", True),
+                            block_after_no_shows=a.integer("block_after_no_shows", 0, 0, 100),
+                            block_window_days=a.integer("block_window_days", 90, 1, 3650),
+                            block_days=a.integer("block_days", 30, 1, 3650))
+
+
+def _notify(n: "_Table") -> NotifyRules:
+    url = n.get("url", None)
+    if url is not None and not (isinstance(url, str) and urlparse(url).scheme in ("http", "https")
+                                and urlparse(url).netloc):
+        n.fail("url", url, "an http:// or https:// address of the SMS gateway")
+    return NotifyRules(url=url, when_ahead=n.integer("when_ahead", 3, 1, 100),
+                       timeout_seconds=n.number("timeout_seconds", 3.0, 0.1, 60))
+
+
+class _Table:
+    """One TOML table and the path to it, with typed getters that fail in one sentence."""
+
+    def __init__(self, source: str, key: str, data: dict, allowed: set[str]):
+        self.source, self.key, self.data = source, key, data
+        for k in data:
+            if k not in allowed:
+                where = f"{key}.{k}" if key else k
+                raise ConfigError(f"{source}: {where} is not a known key; expected one of {sorted(allowed)}.")
+
+    def _where(self, name: str) -> str:
+        return f"{self.key}.{name}" if self.key else name
+
+    def fail(self, name, value, expected: str):
+        raise ConfigError(f"{self.source}: {self._where(name)} = {value!r} is not allowed; expected {expected}.")
+
+    def get(self, name, default=_MISSING):
+        if name not in self.data:
+            if default is _MISSING:
+                raise ConfigError(f"{self.source}: {self._where(name)} is missing; it is required.")
+            return default
+        return self.data[name]
+
+    def text(self, name, default=_MISSING) -> str:
+        value = self.get(name, default)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(name, value, "a non-empty text in quotes")
+        return value.strip()
+
+    def integer(self, name, default, low, high):
+        value = self.get(name, default)
+        if value is None and default is None:
+            return None
+        if not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
+            self.fail(name, value, f"a whole number from {low} to {high}")
+        return value
+
+    def number(self, name, default, low, high) -> float:
+        value = self.get(name, default)
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high):
+            self.fail(name, value, f"a number from {low} to {high}")
+        return float(value)
+
+    def boolean(self, name, default) -> bool:
+        value = self.get(name, default)
+        if not isinstance(value, bool):
+            self.fail(name, value, "true or false")
+        return value
+
+    def list(self, name, default) -> list:
+        value = self.get(name, default)
+        if not isinstance(value, list):
+            self.fail(name, value, "a list in square brackets")
+        return value
+
+    def table(self, name, allowed, optional=False) -> "_Table":
+        value = self.data.get(name, {} if optional else None)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.source}: [{self._where(name)}] is missing or not a table; expected a [{self._where(name)}] section.")
+        return _Table(self.source, self._where(name), value, allowed)
+
+    def tables(self, name, allowed, optional=False) -> list["_Table"]:
+        value = self.data.get(name, [] if optional else None)
+        if not isinstance(value, list) or (not value and not optional):
+            raise ConfigError(f"{self.source}: {self._where(name)} is missing or empty; expected at least one [[{self._where(name)}]] entry.")
+        out = []
+        for i, item in enumerate(value):
+            key = f"{self._where(name)}[{i}]"
+            if not isinstance(item, dict):
+                raise ConfigError(f"{self.source}: {key} is not a table; expected [[{self._where(name)}]] entries.")
+            out.append(_Table(self.source, key, item, allowed))
+        return out
 
 
 def _unique(source, table, key, values) -> None:
     seen = set()
     for i, v in enumerate(values):
         if v in seen:
-            raise ConfigError(f"{source}: {table}[{i}].{key} = {v!r} is used twice; expected each {table[:-1]} to have its own {key}.")
+            raise ConfigError(f"{source}: {table}[{i}].{key} = {v!r} is used twice; expected each to have its own {key}.")
         seen.add(v)
-
-
-def _unknown_keys(source, prefix, table: dict, allowed: set[str]) -> None:
-    for k in table:
-        if k not in allowed:
-            raise ConfigError(f"{source}: {prefix}{k} is not a known key; expected one of {sorted(allowed)}.")

@@ -46,7 +46,11 @@ def _hall_error(err: HallError):
 
 @bp.get("/services")
 def services():
-    return jsonify({"services": _hall().services_json()})
+    """Services with waiting counts, estimated waits, whether they issue now, matters; and the green channel."""
+    hall = _hall()
+    return jsonify({"services": hall.services_json(),
+                    "priority_categories": [{"code": c.code, "name": c.name, "name_en": c.name_en}
+                                            for c in hall.config.queue.priority_categories]})
 
 
 @bp.get("/state")
@@ -61,9 +65,89 @@ def issue_ticket():
     code = data.get("service")
     if not isinstance(code, str):
         raise HallError("unknown_service", "请选择要办理的业务。", "Choose a service.", 400)
-    ticket = hall.issue_ticket(code)
-    printed = current_app.extensions["hallq_printer"](ticket)
-    return jsonify({"ticket": hall.ticket_json(ticket), "ahead": hall.ahead_of(ticket), "print": printed}), 201
+    ticket = hall.issue_ticket(code, priority=_field(data, "priority", required=False),
+                               matter=_field(data, "matter", required=False),
+                               id_number=_field(data, "id_number", required=False))
+    return _issued(ticket)
+
+
+def _issued(ticket, **extra):
+    """The kiosk's answer for a new ticket: its place, estimated wait, progress link, and print result."""
+    hall = _hall()
+    body = {"ticket": hall.ticket_json(ticket), "ahead": hall.ahead_of(ticket),
+            "wait_minutes": hall.wait_minutes(ticket), "token": ticket.token,
+            "progress_url": request.host_url.rstrip("/") + f"/t/{ticket.token}", **extra}
+    body["print"] = current_app.extensions["hallq_printer"](ticket, body)
+    return jsonify(body), 201
+
+
+@bp.post("/appointments/check-in")
+def check_in():
+    """An appointment holder checks in with `code` or `id_number` and gets a ticket."""
+    data = _body()
+    ticket, kept = _hall().check_in(code=_field(data, "code", required=False),
+                                    id_number=_field(data, "id_number", required=False))
+    return _issued(ticket, appointment_priority=kept)
+
+
+@bp.post("/appointments")
+def add_appointments():
+    """Managers: import appointments as JSON {"appointments": [...]} or as a CSV body (text/csv)."""
+    auth.require_role("manager")
+    from hall.appointments import read_csv
+    if request.mimetype == "text/csv":
+        try:
+            rows = read_csv(request.get_data().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise HallError("invalid_appointment", "预约文件必须是 UTF-8 编码的 CSV。", "The CSV must be UTF-8.", 400)
+    else:
+        rows = _body().get("appointments")
+        if not isinstance(rows, list):
+            raise HallError("invalid_field", "字段 'appointments' 缺失或不是列表。", "Field 'appointments' must be a list.", 400)
+    added = _hall().add_appointments(rows)
+    return jsonify({"added": len(added), "codes": [a.code for a in added]}), 201
+
+
+@bp.get("/appointments")
+def list_appointments():
+    auth.require_role("manager")
+    hall = _hall()
+    day = hall.state.business_day
+    return jsonify({"appointments": [
+        {"code": a.code, "service": a.service, "date": a.day.isoformat(),
+         "slot": f"{a.slot_start:%H:%M}-{a.slot_end:%H:%M}", "name": a.name, "id_masked": a.id_masked,
+         "status": a.status, "ticket_id": a.ticket_id} for a in hall.store.appointments_of_day(day)]})
+
+
+@bp.post("/tickets/<number>/priority")
+def mark_priority(number):
+    auth.require_role("staff")
+    category = _field(_body(), "category")
+    return jsonify({"ticket": _hall().ticket_json(_hall().mark_priority(number, category))})
+
+
+@bp.post("/tickets/<number>/rejoin")
+def rejoin(number):
+    auth.require_role("staff")
+    t = _hall().rejoin(number)
+    return jsonify({"ticket": _hall().ticket_json(t), "ahead": _hall().ahead_of(t)})
+
+
+@bp.get("/progress/<token>")
+def progress(token):
+    """A ticket's progress for the phone page: its place, people ahead, estimated wait."""
+    return jsonify(_hall().progress(token))
+
+
+@bp.post("/progress/<token>/rejoin")
+def progress_rejoin(token):
+    """The citizen missed the call and rejoins from the phone page (within the allowed time)."""
+    hall = _hall()
+    t = hall.ticket_by_token(token)
+    if t is None:
+        raise HallError("unknown_ticket", "找不到这个号，请核对链接。", "No such ticket.", 404)
+    hall.rejoin(t.number)
+    return jsonify(hall.progress(token))
 
 
 @bp.post("/tickets/<number>/cancel")
@@ -157,6 +241,19 @@ def start(window_id):
 @bp.post("/windows/<int:window_id>/finish")
 def finish(window_id):
     return _window_action(window_id, lambda h: h.finish(window_id))
+
+
+@bp.post("/windows/<int:window_id>/transfer")
+def transfer(window_id):
+    data = _body()
+    service = _field(data, "service")
+    target = data.get("window")
+    if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
+        raise HallError("invalid_field", "窗口号必须是整数。", "window must be a whole number.", 400)
+    auth.require_window(window_id)
+    hall = _hall()
+    t = hall.transfer(window_id, service, target)
+    return jsonify({"window": hall.window_json(window_id), "ticket": hall.ticket_json(t)})
 
 
 @bp.post("/windows/<int:window_id>/pause")

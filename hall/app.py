@@ -23,7 +23,7 @@ from hall.store import Store
 log = logging.getLogger(__name__)
 
 
-def _no_printer(ticket) -> dict:
+def _no_printer(ticket, issued: dict) -> dict:
     """The printer seam: the kiosk flow asks this after issuing; no printer configured here."""
     return {"status": "not_configured", "message": None}
 
@@ -43,7 +43,7 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     )
     app.json.ensure_ascii = False
     store = Store(data_dir / "hallq.db")
-    hall = Hall(config, store, clock=clock)
+    hall = Hall(config, store, clock=clock, id_key=app.config["SECRET_KEY"])
     app.extensions["hallq"] = hall
     app.extensions["hallq_printer"] = printer
 

@@ -8,14 +8,16 @@ store has committed it, so a refused or failed action leaves no trace.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Optional
 from zoneinfo import ZoneInfo
 
+from hall import policy, rules
 from hall.errors import HallError
 from hall.events import Event
-from hall.model import (CALLED, CANCELLED, CLOSED, EXPIRED, FINISHED, NO_SHOW, OPEN, OPEN_STATES,
-                        PAUSE_REASONS, PAUSED, RATING_LEVELS, SERVING, WAITING, Call, HallConfig,
-                        Rating, Ticket, WindowState)
+from hall.model import (APPOINTMENT, CALLED, CANCELLED, CLOSED, EXPIRED, FINISHED, NO_SHOW, OPEN,
+                        PAUSE_REASONS, PAUSED, RATING_LEVELS, SERVING, WAITING, Appointment, Call,
+                        HallConfig, Rating, Step, Ticket, WindowState)
 
 
 @dataclass
@@ -27,16 +29,19 @@ class HallState:
     next_ticket_id: int = 1
     last_seq: int = 0
     rated: set[int] = field(default_factory=set)               # ticket ids with a rating today
+    blocked: dict[str, date] = field(default_factory=dict)     # ID hash -> blocked until (inclusive)
+    day_closed: bool = False                                   # the day end has expired open tickets
 
     def waiting(self, services=None) -> list[Ticket]:
         """Waiting tickets, in the order they are called (oldest first)."""
         out = [t for t in self.tickets.values()
                if t.status == WAITING and (services is None or t.service in services)]
-        out.sort(key=lambda t: (t.issued_at, t.id))
+        out.sort(key=lambda t: (t.place, t.id))
         return out
 
-    def last_serial(self, service: str) -> int:
-        return max((t.serial for t in self.tickets.values() if t.service == service), default=0)
+    def last_serial(self, prefix: str) -> int:
+        """The last daily number used with this prefix (a transferred ticket keeps its number)."""
+        return max((t.serial for t in self.tickets.values() if t.number[:1] == prefix), default=0)
 
 
 @dataclass(frozen=True)
@@ -45,14 +50,24 @@ class Change:
     windows: tuple[WindowState, ...] = ()
     events: tuple[Event, ...] = ()
     ratings: tuple[Rating, ...] = ()
+    appointments: tuple[Appointment, ...] = ()
+    blocks: tuple[tuple[str, date], ...] = ()   # (ID hash, blocked until)
     new_day: date | None = None   # set when the change starts a new business day
+    day_closed: bool = False       # set when the change closes the business day
     result: object = None          # what the action hands back to its caller
 
     def then(self, other: "Change") -> "Change":
         """This change followed by `other` (later versions of a ticket or window win)."""
         return Change(tickets=self.tickets + other.tickets, windows=self.windows + other.windows,
                       events=self.events + other.events, ratings=self.ratings + other.ratings,
-                      new_day=other.new_day or self.new_day, result=other.result)
+                      appointments=self.appointments + other.appointments, blocks=self.blocks + other.blocks,
+                      new_day=other.new_day or self.new_day, day_closed=self.day_closed or other.day_closed,
+                      result=other.result)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.tickets or self.windows or self.events or self.ratings or self.appointments
+                    or self.blocks or self.new_day or self.day_closed)
 
 
 def apply(state: HallState, change: Change) -> None:
@@ -61,6 +76,11 @@ def apply(state: HallState, change: Change) -> None:
         state.business_day = change.new_day
         state.tickets = {tid: t for tid, t in state.tickets.items() if t.business_day == change.new_day}
         state.rated = set()
+        state.day_closed = False
+    if change.day_closed:
+        state.day_closed = True
+    for id_hash, until in change.blocks:
+        state.blocked[id_hash] = until
     for t in change.tickets:
         if t.business_day == state.business_day:
             state.tickets[t.id] = t
@@ -94,6 +114,20 @@ class Engine:
         today = self.business_day(now)
         if today <= state.business_day:
             return Change()
+        expiry = self._expire_open(state, now)
+        return expiry.then(Change(events=(Event("business_day_started", now, data={
+            "business_day": today.isoformat(), "previous": state.business_day.isoformat()}),), new_day=today))
+
+    def close_day(self, state: HallState, now: datetime) -> Change:
+        """At the configured day end, tickets still open are closed as expired (never deleted)."""
+        end = self.config.queue.day_end
+        local = now.astimezone(self.tz)
+        if state.day_closed or end is None or local.date() != state.business_day or local.time() < end:
+            return Change()
+        return self._expire_open(state, now).then(Change(events=(Event("business_day_ended", now, data={
+            "business_day": state.business_day.isoformat()}),), day_closed=True))
+
+    def _expire_open(self, state: HallState, now: datetime) -> Change:
         tickets, events, windows = [], [], []
         for t in sorted(state.tickets.values(), key=lambda t: t.id):
             if t.is_open:
@@ -105,26 +139,148 @@ class Engine:
                 nw = replace(w, current=None)
                 windows.append(nw)
                 events.append(Event("window_changed", now, window=nw))
-        events.append(Event("business_day_started", now, data={"business_day": today.isoformat(),
-                                                              "previous": state.business_day.isoformat()}))
-        return Change(tickets=tuple(tickets), windows=tuple(windows), events=tuple(events), new_day=today)
+        return Change(tickets=tuple(tickets), windows=tuple(windows), events=tuple(events))
 
     # -- tickets -------------------------------------------------------------
 
-    def issue_ticket(self, state: HallState, service_code: str, now: datetime) -> Change:
-        """A new ticket at the back of a service's queue: prefix + daily number."""
+    def issue_ticket(self, state: HallState, service_code: str, now: datetime, *, token: str = "",
+                     priority: Optional[str] = None, matter: Optional[str] = None,
+                     id_hash: Optional[str] = None, id_masked: Optional[str] = None,
+                     appointment: Optional[str] = None) -> Change:
+        """A new ticket at the back of a service's queue: prefix + daily number.
+
+        Refused (with a sentence the kiosk shows) outside hours, past the
+        quota, past the person's daily limit, for a blocked ID, or without the
+        ID number a real-name service needs.
+        """
         service = self._service(service_code)
-        serial = state.last_serial(service.code) + 1
+        if matter is not None and service.matter(matter) is None:
+            raise HallError("unknown_matter", f"{service.name}没有这个事项，请重新选择。",
+                            f"{service.name_en} has no matter {matter!r}.", 404)
+        if priority not in (None, APPOINTMENT) and self.config.queue.category(priority) is None:
+            raise HallError("unknown_priority", "没有这个优先类别，请重新选择。", f"No priority category {priority!r}.", 404)
+        today = state.tickets.values()
+        rules.check_open(self.config, service, now.astimezone(self.tz), state.day_closed)
+        rules.check_quota(service, today)
+        rules.check_person(service, today, id_hash, state.blocked.get(id_hash) if id_hash else None,
+                           state.business_day)
+        serial = state.last_serial(service.prefix) + 1
         if serial >= 10 ** service.digits:
-            raise HallError("quota_exhausted", f"{service.name}今日号码已取完，请明日再来或咨询导办人员。",
+            raise HallError("quota_exhausted", f"{service.name}今日号已取完，请明天再来或预约。",
                             f"All numbers for {service.name_en} are taken today.")
         ticket = Ticket(id=state.next_ticket_id, business_day=state.business_day, service=service.code,
                         number=f"{service.prefix}{serial:0{service.digits}d}", serial=serial,
-                        status=WAITING, issued_at=now)
+                        status=WAITING, issued_at=now, queued_at=now, token=token, priority=priority,
+                        matter=matter, id_hash=id_hash, id_masked=id_masked, appointment=appointment)
         return Change(tickets=(ticket,),
                       events=(Event("ticket_issued", now, ticket=ticket),
                               self._queue_event(state, service.code, now, plus=ticket)),
                       result=ticket)
+
+    def check_in(self, state: HallState, appt: Appointment, now: datetime, *, token: str = "") -> Change:
+        """An appointment holder arrives: a ticket called first within the slot, or a clear refusal."""
+        rules_ = self.config.appointments
+        local = now.astimezone(self.tz)
+        if appt.status == "checked_in":
+            t = state.tickets.get(appt.ticket_id)
+            raise HallError("already_checked_in", f"该预约已签到，号码是 {t.number if t else ''}。",
+                            f"This appointment is already checked in{' as ' + t.number if t else ''}.")
+        if appt.status != "booked" or appt.day != state.business_day:
+            raise HallError("appointment_not_found", "没有找到今天的这个预约，请核对预约码或身份证号。",
+                            "No appointment for today matches; check the code or ID number.", 404)
+        start = datetime.combine(appt.day, appt.slot_start, self.tz)
+        end = datetime.combine(appt.day, appt.slot_end, self.tz)
+        opens = start - timedelta(minutes=rules_.checkin_before_minutes)
+        closes = end + timedelta(minutes=rules_.checkin_after_minutes)
+        if local < opens:
+            raise HallError("appointment_too_early", f"您预约的时段是 {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M}，"
+                            f"请于 {opens:%H:%M} 后再来签到。",
+                            f"Your slot is {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M}; check in from {opens:%H:%M}.")
+        priority = APPOINTMENT
+        if local > closes:
+            if not rules_.late_becomes_ordinary:
+                raise HallError("appointment_too_late", f"您预约的时段 {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M} "
+                                "已过，预约已失效，请重新预约。",
+                                f"Your slot {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M} has passed.")
+            priority = None
+        change = self.issue_ticket(state, appt.service, now, token=token, priority=priority,
+                                   id_hash=appt.id_hash, id_masked=appt.id_masked, appointment=appt.code)
+        ticket = change.result
+        done = replace(appt, status="checked_in", ticket_id=ticket.id)
+        return Change(tickets=change.tickets, events=change.events, appointments=(done,),
+                      result=(ticket, priority == APPOINTMENT))
+
+    def miss_appointments(self, state: HallState, missed: list[Appointment], earlier: dict[str, int],
+                          now: datetime) -> Change:
+        """Appointments never checked in become no-shows; repeated ones put the ID on the block list."""
+        rules_ = self.config.appointments
+        appts, events, blocks = [], [], []
+        counts = dict(earlier)
+        for a in missed:
+            appts.append(replace(a, status="no_show"))
+            events.append(Event("appointment_missed", now, data={
+                "appointment": a.code, "service": a.service, "day": a.day.isoformat(),
+                "slot": f"{a.slot_start:%H:%M}-{a.slot_end:%H:%M}", "id_masked": a.id_masked}))
+            if a.id_hash and rules_.block_after_no_shows:
+                counts[a.id_hash] = counts.get(a.id_hash, 0) + 1
+                if counts[a.id_hash] >= rules_.block_after_no_shows and a.id_hash not in dict(blocks):
+                    until = state.business_day + timedelta(days=rules_.block_days)
+                    blocks.append((a.id_hash, until))
+                    events.append(Event("id_blocked", now, data={"id_masked": a.id_masked, "until": until.isoformat(),
+                                                                 "missed": counts[a.id_hash]}))
+        return Change(appointments=tuple(appts), events=tuple(events), blocks=tuple(blocks))
+
+    def mark_priority(self, state: HallState, number: str, category: str, now: datetime) -> Change:
+        """A clerk puts a waiting ticket on the green channel."""
+        if self.config.queue.category(category) is None:
+            raise HallError("unknown_priority", "没有这个优先类别，请重新选择。", f"No priority category {category!r}.", 404)
+        t = self._ticket_by_number(state, number)
+        if t.status != WAITING:
+            raise self._wrong_state(t, "设为优先", "made priority")
+        nt = replace(t, priority=category)
+        return Change(tickets=(nt,), events=(Event("ticket_prioritised", now, ticket=nt, data={"priority": category}),),
+                      result=nt)
+
+    def rejoin(self, state: HallState, number: str, now: datetime) -> Change:
+        """A no-show comes back in time (过号重排): behind the configured number of waiting tickets."""
+        q = self.config.queue
+        t = self._ticket_by_number(state, number)
+        if t.status != NO_SHOW:
+            raise self._wrong_state(t, "重新排队", "rejoined")
+        if t.finished_at is None or now - t.finished_at > timedelta(minutes=q.rejoin_minutes):
+            raise HallError("rejoin_expired", f"{t.number} 过号已超过 {q.rejoin_minutes} 分钟，请重新取号。",
+                            f"{t.number} missed its call more than {q.rejoin_minutes} minutes ago; take a new ticket.")
+        place = policy.place_after(state.waiting((t.service,)), q.rejoin_after, now)
+        nt = replace(t, status=WAITING, queued_at=place, calls=(), started_at=None, finished_at=None,
+                     window=None, staff=None, steps=t.steps + (self._step(t, "no_show", t.finished_at),))
+        return Change(tickets=(nt,), events=(Event("ticket_rejoined", now, ticket=nt),
+                                             self._queue_event(state, t.service, now, plus=nt)), result=nt)
+
+    def transfer(self, state: HallState, window_id: int, service_code: str, target_window: Optional[int],
+                 now: datetime) -> Change:
+        """Send the current ticket on to another service (and maybe a window); it keeps its number."""
+        w = self._open_window(state, window_id, allow_paused=True)
+        t = self._current(state, w, "转移", "transfer")
+        if t.status not in (CALLED, SERVING):
+            raise self._wrong_state(t, "转移", "transferred")
+        service = self._service(service_code)
+        if target_window is not None:
+            cfg = self._window_cfg(target_window)
+            if service.code not in cfg.services + cfg.helps:
+                raise HallError("not_served_here", f"{cfg.name}不办理{service.name}。",
+                                f"{cfg.name_en} does not serve {service.name_en}.")
+        waiting = state.waiting((service.code,))
+        place = t.issued_at if self.config.queue.transfer_keeps_place else policy.head_of_line(waiting, now)
+        nt = replace(t, status=WAITING, service=service.code, queued_at=place, calls=(), started_at=None,
+                     finished_at=None, window=None, staff=None, target_window=target_window,
+                     steps=t.steps + (self._step(t, "transferred", now),))
+        nw = replace(w, current=None)
+        return Change(tickets=(nt,), windows=(nw,), events=(
+            Event("ticket_transferred", now, ticket=nt, data={"from_service": t.service, "from_window": w.id,
+                                                             "to_service": service.code,
+                                                             "to_window": target_window}),
+            Event("window_changed", now, window=nw),
+            self._queue_event(state, service.code, now, plus=nt)), result=nt)
 
     def cancel(self, state: HallState, number: str, now: datetime) -> Change:
         """Withdraw a waiting ticket (the citizen left or asked)."""
@@ -192,12 +348,11 @@ class Engine:
         w = self._open_window(state, window_id)
         cfg = self._window_cfg(window_id)
         before = self._settle_current(state, w, now)
-        waiting = state.waiting(cfg.services)
-        if not waiting:
+        ticket = policy.pick_next(state.waiting(), cfg, w, self.config.queue.priority_ratio)
+        if ticket is None:
             raise HallError("queue_empty", f"{self._wname(window_id)}所办业务暂无等候的号。",
                             f"No tickets are waiting for window {window_id}.")
-        return before.then(self._call(state, replace(w, current=None) if before.windows else w,
-                                      waiting[0], now))
+        return before.then(self._call(state, replace(w, current=None) if before.windows else w, ticket, now))
 
     def call(self, state: HallState, window_id: int, number: str, now: datetime) -> Change:
         """Call one chosen waiting ticket (the clerk picked it from the list)."""
@@ -206,7 +361,7 @@ class Engine:
         ticket = self._ticket_by_number(state, number)
         if ticket.status != WAITING:
             raise self._wrong_state(ticket, "呼叫", "called")
-        if ticket.service not in cfg.services:
+        if ticket not in [t for tier in policy.candidates([ticket], cfg) for t in tier]:
             raise HallError("not_served_here", f"{ticket.number} 办理的业务不在{self._wname(window_id)}的办理范围内。",
                             f"{ticket.number} is for a service window {window_id} does not serve.")
         before = self._settle_current(state, w, now)
@@ -218,6 +373,9 @@ class Engine:
         t = self._current(state, w, "重呼", "recall")
         if t.status != CALLED:
             raise self._wrong_state(t, "重呼", "recalled")
+        if len(t.calls) > self.config.queue.max_recalls:
+            # Recalled as often as the hall allows: the citizen is not here.
+            return self.no_show(state, window_id, now)
         nt = replace(t, calls=t.calls + (Call(now, window_id),))
         return Change(tickets=(nt,), events=(self._called_event(nt, w, now, recall=True),), result=nt)
 
@@ -277,7 +435,8 @@ class Engine:
 
     def _call(self, state: HallState, w: WindowState, ticket: Ticket, now: datetime) -> Change:
         nt = replace(ticket, status=CALLED, calls=ticket.calls + (Call(now, w.id),), window=w.id, staff=w.staff)
-        nw = replace(w, current=nt.id)
+        streak = policy.streak_after(w, ticket, state.waiting(), self._window_cfg(w.id))
+        nw = replace(w, current=nt.id, priority_streak=streak)
         return Change(tickets=(nt,), windows=(nw,),
                       events=(self._called_event(nt, nw, now, recall=False),
                               Event("window_changed", now, window=nw),
@@ -296,6 +455,10 @@ class Engine:
         raise HallError("ticket_pending", f"{t.number} 已呼叫但未开始办理：请先开始办理、重呼或标记过号。",
                         f"{t.number} was called but not started: start, recall or mark it as a no-show first.")
 
+    def _step(self, t: Ticket, outcome: str, ended: datetime) -> Step:
+        return Step(service=t.service, queued_at=t.place, calls=t.calls, started_at=t.started_at, ended_at=ended,
+                    outcome=outcome, window=t.window, staff=t.staff)
+
     def _called_event(self, t: Ticket, w: WindowState, now: datetime, recall: bool) -> Event:
         return Event("ticket_called", now, ticket=t, window=w, data={"recall": recall})
 
@@ -304,7 +467,7 @@ class Engine:
         waiting = [t for t in state.waiting((service,)) if minus is None or t.id != minus.id]
         if plus is not None:
             waiting.append(plus)
-        oldest = min((t.issued_at for t in waiting), default=None)
+        oldest = min((t.place for t in waiting), default=None)
         return Event("queue_changed", now, data={"service": service, "waiting": len(waiting),
                                                  "longest_waiting_since": oldest})
 

@@ -23,9 +23,15 @@ EVENT_NAMES = (
     "ticket_cancelled",
     "ticket_expired",
     "ticket_rated",
+    "ticket_transferred",
+    "ticket_prioritised",
+    "ticket_rejoined",
     "window_changed",
     "queue_changed",
     "business_day_started",
+    "business_day_ended",
+    "appointment_missed",
+    "id_blocked",
 )
 
 

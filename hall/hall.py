@@ -7,22 +7,29 @@ is stored, and numbers are unique however many kiosks issue at once.
 """
 from __future__ import annotations
 
+import secrets
 import threading
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Callable, Optional
 
+from hall import estimate, idnumber
 from hall.bus import Bus
 from hall.clock import system_now
 from hall.engine import Change, Engine, apply
-from hall.model import HallConfig, Ticket
+from hall.errors import HallError
+from hall.model import WAITING, Appointment, HallConfig, Ticket
 from hall.serialize import Serializer
 from hall.store import Store
 
 
 class Hall:
     def __init__(self, config: HallConfig, store: Store, bus: Optional[Bus] = None,
-                 clock: Callable[[], datetime] = system_now):
+                 clock: Callable[[], datetime] = system_now, id_key: bytes = b"hallq"):
         self.config = config
+        self.id_key = id_key
+        self._forecast_cache: tuple = (None, None)   # (seq, minute) -> forecast; the clock moves it too
+        self._waits_cache: tuple = (None, None)
         self.store = store
         self.bus = bus or Bus()
         self.clock = clock
@@ -34,18 +41,43 @@ class Hall:
 
     # -- the mechanism ---------------------------------------------------------
 
-    def _run(self, action: Callable[..., Change], *args):
+    def _run(self, action: Callable[..., Change], *args, **kwargs):
         with self._lock:
             now = self.clock()
-            change = self.engine.roll_day(self.state, now)
-            if change.new_day is not None:
-                self._commit(change)
-            change = action(self.state, *args, now)
+            self._housekeeping(now)
+            change = action(self.state, *args, now, **kwargs)
             self._commit(change)
             return change.result
 
+    def _housekeeping(self, now: datetime) -> None:
+        """What the clock alone changes: a new business day, the day end, missed appointments."""
+        if self.engine.business_day(now) > self.state.business_day:
+            self._commit_missed(now, day_over=True)
+            self._commit(self.engine.roll_day(self.state, now))
+        self._commit(self.engine.close_day(self.state, now))
+        self._commit_missed(now, day_over=self.state.day_closed)
+
+    def tick(self) -> None:
+        """Run the clock's changes now; the app calls this every few seconds."""
+        with self._lock:
+            self._housekeeping(self.clock())
+
+    def _commit_missed(self, now: datetime, day_over: bool) -> None:
+        """Appointments nobody checked in for: missed once check-in can no longer happen."""
+        rules = self.config.appointments
+        day = self.state.business_day
+        local = now.astimezone(self.engine.tz).replace(tzinfo=None)
+        missed = [a for a in self.store.appointments_of_day(day) if a.status == "booked" and (
+            day_over or (not rules.late_becomes_ordinary and
+                         local > datetime.combine(a.day, a.slot_end) + timedelta(minutes=rules.checkin_after_minutes)))]
+        if not missed:
+            return
+        since = day - timedelta(days=rules.block_window_days)
+        earlier = {a.id_hash: self.store.missed_appointments(a.id_hash, since) for a in missed if a.id_hash}
+        self._commit(self.engine.miss_appointments(self.state, missed, earlier, now))
+
     def _commit(self, change: Change) -> None:
-        if not (change.tickets or change.windows or change.events or change.ratings or change.new_day):
+        if change.empty:
             return
         fresh = {t.id: t for t in change.tickets}
 
@@ -61,13 +93,63 @@ class Hall:
             self.bus.publish(payload)
 
     def _roll(self) -> None:
-        with self._lock:
-            self._commit(self.engine.roll_day(self.state, self.clock()))
+        self.tick()
 
     # -- actions ---------------------------------------------------------------
 
-    def issue_ticket(self, service: str) -> Ticket:
-        return self._run(self.engine.issue_ticket, service)
+    def issue_ticket(self, service: str, *, priority: Optional[str] = None, matter: Optional[str] = None,
+                     id_number: Optional[str] = None) -> Ticket:
+        """Issue a ticket; `id_number` (real-name) is checked and kept only as a keyed hash and a mask."""
+        id_hash, id_masked = self._identify(id_number)
+        return self._run(self.engine.issue_ticket, service, token=secrets.token_urlsafe(12), priority=priority,
+                         matter=matter, id_hash=id_hash, id_masked=id_masked)
+
+    def check_in(self, code: Optional[str] = None, id_number: Optional[str] = None) -> tuple[Ticket, bool]:
+        """An appointment holder checks in by appointment code or ID number.
+
+        Returns the ticket and whether it keeps the appointment's priority
+        (False: checked in late and made an ordinary ticket).
+        """
+        if not code and not id_number:
+            raise HallError("appointment_not_found", "请输入预约码或刷身份证。", "Enter the appointment code or ID number.", 400)
+        id_hash = self._identify(id_number)[0] if id_number else None
+        with self._lock:
+            appt = self.store.find_appointment(self.state.business_day, code=code.strip().upper() if code else None,
+                                               id_hash=id_hash)
+            if appt is None:
+                raise HallError("appointment_not_found", "没有找到今天的这个预约，请核对预约码或身份证号。",
+                                "No appointment for today matches; check the code or ID number.", 404)
+            return self._run(self.engine.check_in, appt, token=secrets.token_urlsafe(12))
+
+    def add_appointments(self, rows: list[dict]) -> list[Appointment]:
+        """Validate appointment rows ({code, service, date, slot, name, id_number}) and store them all or none."""
+        from hall.appointments import parse_rows
+        appts = parse_rows(rows, self.config, self.id_key)
+        try:
+            self.store.add_appointments(appts, self.clock())
+        except Exception as exc:  # sqlite3.IntegrityError: a code already exists
+            if "UNIQUE" not in str(exc):
+                raise
+            raise HallError("duplicate_appointment", "预约码已存在，未导入任何预约；请检查重复的预约码。",
+                            "An appointment code already exists; nothing was imported.") from None
+        return appts
+
+    def mark_priority(self, number: str, category: str) -> Ticket:
+        return self._run(self.engine.mark_priority, number, category)
+
+    def rejoin(self, number: str) -> Ticket:
+        return self._run(self.engine.rejoin, number)
+
+    def transfer(self, window_id: int, service: str, target_window: Optional[int] = None) -> Ticket:
+        return self._run(self.engine.transfer, window_id, service, target_window)
+
+    def _identify(self, id_number: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+        if id_number is None or id_number == "":
+            return None, None
+        if not isinstance(id_number, str) or not idnumber.is_valid(id_number):
+            raise HallError("invalid_id_number", "身份证号码有误，请核对后重新输入（18位，最后一位可能是X）。",
+                            "The ID number is not valid: 18 characters with a correct check digit.", 400)
+        return idnumber.keyed_hash(id_number, self.id_key), idnumber.mask(id_number)
 
     def cancel(self, number: str) -> Ticket:
         return self._run(self.engine.cancel, number)
@@ -121,9 +203,59 @@ class Hall:
             return self.ser.window(w, self.state.tickets.get)
 
     def ahead_of(self, t: Ticket) -> int:
-        """How many tickets of the same service wait before this one."""
+        """How many tickets of the same service will be called before this one."""
         with self._lock:
-            return sum(1 for x in self.state.waiting((t.service,)) if (x.issued_at, x.id) < (t.issued_at, t.id))
+            t = self.state.tickets.get(t.id, t)
+            if t.status != WAITING:
+                return 0
+            calls = self._forecast()
+            mine = calls.get(t.id)
+            same = [x for x in self.state.waiting((t.service,)) if x.id != t.id]
+            if mine is None:
+                return sum(1 for x in same if (x.place, x.id) < (t.place, t.id))
+            return sum(1 for x in same if x.id in calls and (calls[x.id], x.id) < (mine, t.id))
+
+    def wait_minutes(self, t: Ticket) -> Optional[int]:
+        """Estimated minutes until this waiting ticket is called (None: no open window serves it)."""
+        with self._lock:
+            return estimate.minutes_until(self._forecast().get(t.id), self.clock())
+
+    def service_waits(self) -> dict[str, Optional[int]]:
+        """For each service, the estimated wait of a ticket taken now."""
+        with self._lock:
+            now = self.clock()
+            key = (self.state.last_seq, now.replace(second=0, microsecond=0))
+            if self._waits_cache[0] == key:
+                return self._waits_cache[1]
+            averages = estimate.average_service_minutes(self.config, self.state.tickets.values(),
+                                                        self.config.queue.estimate_sample)
+            out = {}
+            probe_id = 2 ** 62  # after every real ticket with the same time
+            for s in self.config.services:
+                probe = Ticket(id=probe_id, business_day=self.state.business_day, service=s.code, number="", serial=0,
+                               status=WAITING, issued_at=now, queued_at=now)
+                self.state.tickets[probe_id] = probe
+                try:
+                    out[s.code] = estimate.minutes_until(
+                        estimate.forecast(self.config, self.state, now, averages).get(probe_id), now)
+                finally:
+                    del self.state.tickets[probe_id]
+            self._waits_cache = (key, out)
+            return out
+
+    def _forecast(self) -> dict[int, datetime]:
+        now = self.clock()
+        key = (self.state.last_seq, now.replace(second=0, microsecond=0))
+        if self._forecast_cache[0] != key:
+            averages = estimate.average_service_minutes(self.config, self.state.tickets.values(),
+                                                        self.config.queue.estimate_sample)
+            self._forecast_cache = (key, estimate.forecast(self.config, self.state, now, averages))
+        return self._forecast_cache[1]
+
+    def ticket_by_token(self, token: str) -> Optional[Ticket]:
+        with self._lock:
+            found = next((t for t in self.state.tickets.values() if t.token == token), None) if token else None
+        return found or self.store.ticket_by_token(token)
 
     def waiting_for_window(self, window_id: int) -> list[dict]:
         with self._lock:
@@ -131,12 +263,52 @@ class Hall:
             return [self.ser.ticket(t) for t in self.state.waiting(cfg.services)]
 
     def services_json(self) -> list[dict]:
+        """Each service as the kiosk shows it: waiting, estimated wait, open now or why not, matters."""
+        from hall import rules
         with self._lock:
             counts = {s.code: 0 for s in self.config.services}
             for t in self.state.waiting():
                 counts[t.service] += 1
-        return [{"code": s.code, "prefix": s.prefix, "name": s.name, "name_en": s.name_en,
-                 "waiting": counts[s.code], "open": True} for s in self.config.services]
+            waits = self.service_waits()
+            local = self.clock().astimezone(self.engine.tz)
+            out = []
+            for s in self.config.services:
+                closed = None
+                try:
+                    rules.check_open(self.config, s, local, self.state.day_closed)
+                    rules.check_quota(s, self.state.tickets.values())
+                except HallError as err:
+                    closed = err
+                out.append({
+                    "code": s.code, "prefix": s.prefix, "name": s.name, "name_en": s.name_en,
+                    "waiting": counts[s.code], "wait_minutes": waits[s.code], "open": closed is None,
+                    "closed_code": closed.code if closed else None,
+                    "closed_message": closed.message if closed else None,
+                    "closed_message_en": closed.message_en if closed else None,
+                    "real_name": s.real_name,
+                    "matters": [{"code": m.code, "name": m.name, "name_en": m.name_en, "materials": list(m.materials),
+                                 "time_limit_days": m.time_limit_days} for m in s.matters],
+                })
+            return out
+
+    def progress(self, token: str) -> dict:
+        """What the phone page shows: the ticket, people ahead, estimated wait, where to go."""
+        t = self.ticket_by_token(token)
+        if t is None:
+            raise HallError("unknown_ticket", "找不到这个号，请核对链接。", "No such ticket; check the link.", 404)
+        with self._lock:
+            window = self.config.window(t.window) if t.window else None
+            rejoin_until = None
+            if t.status == "no_show" and t.finished_at and t.business_day == self.state.business_day:
+                until = t.finished_at + timedelta(minutes=self.config.queue.rejoin_minutes)
+                if until > self.clock():
+                    rejoin_until = until.astimezone(self.engine.tz).isoformat(timespec="seconds")
+            return {"ticket": self.ser.ticket(t), "ahead": self.ahead_of(t),
+                    "wait_minutes": self.wait_minutes(t) if t.status == WAITING else None,
+                    "window_name": window.name if window else None,
+                    "window_name_en": window.name_en if window else None,
+                    "hall": {"name": self.config.name, "name_en": self.config.name_en},
+                    "rejoin_until": rejoin_until, "seq": self.state.last_seq}
 
     def snapshot(self) -> dict:
         """Everything a screen needs to draw the hall, with the seq it is current to."""
@@ -144,11 +316,12 @@ class Hall:
             st = self.state
             waiting = st.waiting()
             services = []
+            waits = self.service_waits()
             for s in self.config.services:
                 mine = [t for t in waiting if t.service == s.code]
                 services.append({"code": s.code, "prefix": s.prefix, "name": s.name, "name_en": s.name_en,
-                                 "waiting": len(mine),
-                                 "longest_waiting_since": self.ser.ticket(mine[0])["issued_at"] if mine else None})
+                                 "waiting": len(mine), "wait_minutes": waits[s.code],
+                                 "longest_waiting_since": self.ser.ticket(mine[0])["queued_at"] if mine else None})
             windows = [self.ser.window(self.engine._window(st, w.id), st.tickets.get) for w in self.config.windows]
             recent = [{k: c.get(k) for k in ("number", "service", "window", "window_name", "window_name_en",
                                               "at", "seq", "recall")}

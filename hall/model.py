@@ -7,7 +7,7 @@ never mutates old ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Optional
 
 # Ticket states. OPEN_STATES are still in the hall's hands; the rest are final.
@@ -33,12 +33,31 @@ RATING_NAMES = {
 
 
 @dataclass(frozen=True)
+class Matter:
+    """One matter (事项) of a service, with everything the citizen must bring (一次性告知)."""
+    code: str
+    name: str
+    name_en: str
+    materials: tuple[str, ...] = ()
+    time_limit_days: Optional[int] = None  # the promised time to finish (限时办结), in working days
+
+
+@dataclass(frozen=True)
 class Service:
     code: str
     name: str
     name_en: str
     prefix: str
     digits: int = 3
+    matters: tuple[Matter, ...] = ()
+    real_name: bool = False                 # tickets need an ID number
+    person_daily_limit: Optional[int] = None
+    daily_quota: Optional[int] = None
+    hours: tuple[tuple[time, time], ...] = ()  # issuing periods; empty: all day
+    average_minutes: float = 6.0            # service time assumed before today's figures exist
+
+    def matter(self, code: str) -> Optional[Matter]:
+        return next((m for m in self.matters if m.code == code), None)
 
 
 @dataclass(frozen=True)
@@ -46,7 +65,48 @@ class Window:
     id: int
     name: str
     name_en: str
-    services: tuple[str, ...]
+    services: tuple[str, ...]               # its own services: called first
+    helps: tuple[str, ...] = ()             # called only when its own have nobody waiting (跨窗通办)
+
+
+@dataclass(frozen=True)
+class PriorityCategory:
+    code: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class QueueRules:
+    priority_categories: tuple[PriorityCategory, ...] = ()
+    priority_ratio: int = 2          # priority calls allowed per ordinary call while ordinary tickets wait
+    max_recalls: int = 2             # a further recall makes the ticket a no-show
+    rejoin_minutes: int = 30         # a no-show may rejoin within this time (过号重排)
+    rejoin_after: int = 2            # ...placed after this many waiting tickets
+    transfer_keeps_place: bool = True  # a transferred ticket keeps its original time (else: head of queue)
+    day_end: Optional[time] = None   # open tickets expire at this time
+    holidays: tuple[date, ...] = ()
+    estimate_sample: int = 10        # recent services averaged for the estimated wait
+
+    def category(self, code: str) -> Optional[PriorityCategory]:
+        return next((c for c in self.priority_categories if c.code == code), None)
+
+
+@dataclass(frozen=True)
+class AppointmentRules:
+    checkin_before_minutes: int = 30
+    checkin_after_minutes: int = 15
+    late_becomes_ordinary: bool = True
+    block_after_no_shows: int = 0    # 0: never block
+    block_window_days: int = 90      # no-shows counted over this many days
+    block_days: int = 30             # how long a blocked ID stays blocked
+
+
+@dataclass(frozen=True)
+class NotifyRules:
+    url: Optional[str] = None        # the hall's SMS gateway webhook
+    when_ahead: int = 3              # tell it when a ticket has this many people ahead
+    timeout_seconds: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +116,9 @@ class HallConfig:
     timezone: str
     services: tuple[Service, ...]
     windows: tuple[Window, ...]
+    queue: QueueRules = QueueRules()
+    appointments: AppointmentRules = AppointmentRules()
+    notify: NotifyRules = NotifyRules()
     devices: dict = field(default_factory=dict, hash=False, compare=False)
     source: str = "<embedded>"
 
@@ -73,6 +136,26 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One finished step of a visit: the service it waited for and how it ended.
+
+    A visit that is transferred, or that rejoins after a no-show, has several
+    steps; waiting and service time are counted per step.
+    """
+    service: str
+    queued_at: datetime
+    calls: tuple[Call, ...]
+    started_at: Optional[datetime]
+    ended_at: datetime
+    outcome: str                 # transferred, no_show
+    window: Optional[int]
+    staff: Optional[str]
+
+
+APPOINTMENT = "appointment"     # the priority class of a checked-in appointment
+
+
+@dataclass(frozen=True)
 class Ticket:
     id: int
     business_day: date
@@ -86,10 +169,23 @@ class Ticket:
     finished_at: Optional[datetime] = None
     window: Optional[int] = None
     staff: Optional[str] = None
+    token: str = ""                       # unguessable: the phone progress page /t/<token>
+    queued_at: Optional[datetime] = None  # its place in line in this step (issued_at unless moved)
+    priority: Optional[str] = None        # a green-channel category, or "appointment"
+    matter: Optional[str] = None
+    appointment: Optional[str] = None     # the appointment code it checked in with
+    id_hash: Optional[str] = None         # keyed hash of the ID number (real-name tickets)
+    id_masked: Optional[str] = None
+    target_window: Optional[int] = None   # transferred to this window only
+    steps: tuple[Step, ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATES
+
+    @property
+    def place(self) -> datetime:
+        return self.queued_at or self.issued_at
 
 
 @dataclass(frozen=True)
@@ -101,6 +197,21 @@ class WindowState:
     pause_reason: Optional[str] = None
     current: Optional[int] = None     # ticket id being called or served
     since: Optional[datetime] = None  # when status last changed
+    priority_streak: int = 0          # priority calls in a row while ordinary tickets waited
+
+
+@dataclass(frozen=True)
+class Appointment:
+    code: str
+    service: str
+    day: date
+    slot_start: time
+    slot_end: time
+    name: str
+    id_hash: Optional[str]
+    id_masked: Optional[str]
+    status: str = "booked"          # booked, checked_in, no_show, cancelled
+    ticket_id: Optional[int] = None
 
 
 @dataclass(frozen=True)

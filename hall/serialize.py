@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Callable, Optional
 
 from hall.events import Event
-from hall.model import HallConfig, Ticket, WindowState
+from hall.model import APPOINTMENT, HallConfig, Ticket, WindowState
 
 
 def iso(dt: Optional[datetime], tz) -> Optional[str]:
@@ -22,7 +22,10 @@ class Serializer:
         self.tz = tz
 
     def ticket(self, t: Ticket) -> dict:
+        """A ticket as the public sees it: never its token or ID number."""
         svc = self.config.service(t.service)
+        matter = svc.matter(t.matter) if svc and t.matter else None
+        cat = self.config.queue.category(t.priority) if t.priority else None
         return {
             "id": t.id, "number": t.number, "service": t.service,
             "service_name": svc.name if svc else t.service,
@@ -32,6 +35,17 @@ class Serializer:
             "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in t.calls],
             "started_at": iso(t.started_at, self.tz), "finished_at": iso(t.finished_at, self.tz),
             "window": t.window, "staff": t.staff,
+            "priority": t.priority,
+            "priority_name": "预约" if t.priority == APPOINTMENT else cat.name if cat else None,
+            "priority_name_en": "Appointment" if t.priority == APPOINTMENT else cat.name_en if cat else None,
+            "matter": t.matter, "matter_name": matter.name if matter else None,
+            "matter_name_en": matter.name_en if matter else None,
+            "appointment": t.appointment, "queued_at": iso(t.place, self.tz), "target_window": t.target_window,
+            "real_name": bool(t.id_hash),
+            "steps": [{"service": s.service, "queued_at": iso(s.queued_at, self.tz),
+                       "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in s.calls],
+                       "started_at": iso(s.started_at, self.tz), "ended_at": iso(s.ended_at, self.tz),
+                       "outcome": s.outcome, "window": s.window, "staff": s.staff} for s in t.steps],
         }
 
     def window(self, w: WindowState, lookup: Callable[[int], Optional[Ticket]]) -> dict:

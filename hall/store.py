@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Iterable, Optional
 
 import sqlite_utils
 
 from hall.engine import Change, HallState
-from hall.model import OPEN_STATES, Call, Ticket, WindowState
+from hall.model import Appointment, Call, Step, Ticket, WindowState
 
 # Numbered migrations: each runs once, in order, inside a transaction; the
 # file's PRAGMA user_version records how many have run.
@@ -82,7 +82,52 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: the queue rules — priorities, matters, real-name, transfers, appointments, blocks.
+    # A transferred ticket keeps its number under another service, so numbers
+    # are unique per business day rather than per (service, serial).
+    """
+    DROP INDEX tickets_day_service_serial;
+    CREATE UNIQUE INDEX tickets_day_number ON tickets (business_day, number);
+    ALTER TABLE tickets ADD COLUMN token TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tickets ADD COLUMN queued_at TEXT;
+    ALTER TABLE tickets ADD COLUMN priority TEXT;
+    ALTER TABLE tickets ADD COLUMN matter TEXT;
+    ALTER TABLE tickets ADD COLUMN appointment TEXT;
+    ALTER TABLE tickets ADD COLUMN id_hash TEXT;
+    ALTER TABLE tickets ADD COLUMN id_masked TEXT;
+    ALTER TABLE tickets ADD COLUMN target_window INTEGER;
+    ALTER TABLE tickets ADD COLUMN steps TEXT NOT NULL DEFAULT '[]';
+    CREATE INDEX tickets_token ON tickets (token);
+    ALTER TABLE windows ADD COLUMN priority_streak INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE appointments (
+        code TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        day TEXT NOT NULL,
+        slot_start TEXT NOT NULL,
+        slot_end TEXT NOT NULL,
+        name TEXT NOT NULL,
+        id_hash TEXT,
+        id_masked TEXT,
+        status TEXT NOT NULL DEFAULT 'booked',
+        ticket_id INTEGER REFERENCES tickets(id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX appointments_day ON appointments (day);
+    CREATE INDEX appointments_id ON appointments (id_hash, day);
+    CREATE TABLE blocks (
+        id INTEGER PRIMARY KEY,
+        id_hash TEXT NOT NULL,
+        until TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX blocks_id ON blocks (id_hash)
+    """,
 ]
+
+_TICKET_COLUMNS = ("id, business_day, service, number, serial, status, issued_at, calls, started_at, finished_at,"
+                   " window, staff, token, queued_at, priority, matter, appointment, id_hash, id_masked,"
+                   " target_window, steps")
 
 
 def _ts(dt: Optional[datetime]) -> Optional[str]:
@@ -91,6 +136,45 @@ def _ts(dt: Optional[datetime]) -> Optional[str]:
 
 def _dt(text: Optional[str]) -> Optional[datetime]:
     return datetime.fromisoformat(text) if text else None
+
+
+def _calls(calls) -> list:
+    return [[_ts(x.at), x.window] for x in calls]
+
+
+def _ticket_row(t: Ticket) -> tuple:
+    steps = [{"service": s.service, "queued_at": _ts(s.queued_at), "calls": _calls(s.calls),
+              "started_at": _ts(s.started_at), "ended_at": _ts(s.ended_at), "outcome": s.outcome,
+              "window": s.window, "staff": s.staff} for s in t.steps]
+    return (t.id, t.business_day.isoformat(), t.service, t.number, t.serial, t.status, _ts(t.issued_at),
+            json.dumps(_calls(t.calls)), _ts(t.started_at), _ts(t.finished_at), t.window, t.staff, t.token,
+            _ts(t.queued_at), t.priority, t.matter, t.appointment, t.id_hash, t.id_masked, t.target_window,
+            json.dumps(steps))
+
+
+def _ticket(r) -> Ticket:
+    (tid, day, service, number, serial, status, issued_at, calls, started_at, finished_at, window, staff, token,
+     queued_at, priority, matter, appointment, id_hash, id_masked, target_window, steps) = r
+    return Ticket(id=tid, business_day=date.fromisoformat(day), service=service, number=number, serial=serial,
+                  status=status, issued_at=_dt(issued_at), calls=tuple(Call(_dt(a), w) for a, w in json.loads(calls)),
+                  started_at=_dt(started_at), finished_at=_dt(finished_at), window=window, staff=staff, token=token,
+                  queued_at=_dt(queued_at), priority=priority, matter=matter, appointment=appointment,
+                  id_hash=id_hash, id_masked=id_masked, target_window=target_window,
+                  steps=tuple(Step(service=s["service"], queued_at=_dt(s["queued_at"]),
+                                   calls=tuple(Call(_dt(a), w) for a, w in s["calls"]),
+                                   started_at=_dt(s["started_at"]), ended_at=_dt(s["ended_at"]),
+                                   outcome=s["outcome"], window=s["window"], staff=s["staff"])
+                              for s in json.loads(steps)))
+
+
+_APPT_COLUMNS = "code, service, day, slot_start, slot_end, name, id_hash, id_masked, status, ticket_id"
+
+
+def _appointment(r) -> Appointment:
+    code, service, day, start, end, name, id_hash, id_masked, status, ticket_id = r
+    return Appointment(code=code, service=service, day=date.fromisoformat(day), slot_start=time.fromisoformat(start),
+                       slot_end=time.fromisoformat(end), name=name, id_hash=id_hash, id_masked=id_masked,
+                       status=status, ticket_id=ticket_id)
 
 
 class Store:
@@ -143,19 +227,20 @@ class Store:
             c.execute("BEGIN IMMEDIATE")
             try:
                 for t in change.tickets:
-                    c.execute(
-                        "INSERT INTO tickets (id, business_day, service, number, serial, status, issued_at, calls,"
-                        " started_at, finished_at, window, staff) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-                        " ON CONFLICT(id) DO UPDATE SET status=excluded.status, calls=excluded.calls,"
-                        " started_at=excluded.started_at, finished_at=excluded.finished_at,"
-                        " window=excluded.window, staff=excluded.staff, service=excluded.service",
-                        (t.id, t.business_day.isoformat(), t.service, t.number, t.serial, t.status,
-                         _ts(t.issued_at), json.dumps([[_ts(x.at), x.window] for x in t.calls]),
-                         _ts(t.started_at), _ts(t.finished_at), t.window, t.staff))
+                    c.execute(f"INSERT OR REPLACE INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * 21)})",
+                              _ticket_row(t))
                 for w in change.windows:
                     c.execute("INSERT OR REPLACE INTO windows (id, status, staff, staff_name, pause_reason, current,"
-                              " since) VALUES (?,?,?,?,?,?,?)",
-                              (w.id, w.status, w.staff, w.staff_name, w.pause_reason, w.current, _ts(w.since)))
+                              " since, priority_streak) VALUES (?,?,?,?,?,?,?,?)",
+                              (w.id, w.status, w.staff, w.staff_name, w.pause_reason, w.current, _ts(w.since),
+                               w.priority_streak))
+                for a in change.appointments:
+                    c.execute("UPDATE appointments SET status = ?, ticket_id = ? WHERE code = ?",
+                              (a.status, a.ticket_id, a.code))
+                for id_hash, until in change.blocks:
+                    c.execute("INSERT INTO blocks (id_hash, until, reason, at) VALUES (?,?,?,?)",
+                              (id_hash, until.isoformat(), "appointment_no_shows",
+                               _ts(change.events[0].at if change.events else None) or ""))
                 for r in change.ratings:
                     c.execute("INSERT INTO ratings (ticket_id, business_day, window, staff, level, channel, device, at)"
                               " VALUES (?,?,?,?,?,?,?,?)",
@@ -169,6 +254,8 @@ class Store:
                     seqs.append(cur.lastrowid)
                 if change.new_day is not None:
                     c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('business_day', ?)", (day,))
+                if change.day_closed:
+                    c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day_closed', ?)", (day,))
                 c.execute("COMMIT")
             except BaseException:
                 c.execute("ROLLBACK")
@@ -186,34 +273,81 @@ class Store:
             if row is None:
                 c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('business_day', ?)", (day.isoformat(),))
             tickets = {t.id: t for t in self._tickets(
-                "SELECT * FROM tickets WHERE business_day = ? ORDER BY id", (day.isoformat(),))}
+                f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE business_day = ? ORDER BY id", (day.isoformat(),))}
+            closed = c.execute("SELECT value FROM meta WHERE key='day_closed'").fetchone()
+            blocked = {}
+            for h, until in c.execute("SELECT id_hash, max(until) FROM blocks GROUP BY id_hash"):
+                blocked[h] = date.fromisoformat(until)
             windows = {w.id: w for w in self._windows()}
             next_id = (c.execute("SELECT max(id) FROM tickets").fetchone()[0] or 0) + 1
             last_seq = c.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
             rated = {r[0] for r in c.execute("SELECT ticket_id FROM ratings WHERE business_day = ?", (day.isoformat(),))}
         return HallState(business_day=day, tickets=tickets, windows=windows, next_ticket_id=next_id,
-                         last_seq=last_seq, rated=rated)
+                         last_seq=last_seq, rated=rated, blocked=blocked,
+                         day_closed=bool(closed and closed[0] == day.isoformat()))
 
     def _tickets(self, sql: str, args: Iterable) -> list[Ticket]:
-        out = []
-        for r in self.conn.execute(sql, tuple(args)).fetchall():
-            (tid, day, service, number, serial, status, issued_at, calls, started_at, finished_at, window, staff) = r
-            out.append(Ticket(id=tid, business_day=date.fromisoformat(day), service=service, number=number,
-                              serial=serial, status=status, issued_at=_dt(issued_at),
-                              calls=tuple(Call(_dt(a), w) for a, w in json.loads(calls)),
-                              started_at=_dt(started_at), finished_at=_dt(finished_at), window=window, staff=staff))
-        return out
+        return [_ticket(r) for r in self.conn.execute(sql, tuple(args)).fetchall()]
 
     def _windows(self) -> list[WindowState]:
-        return [WindowState(id=i, status=s, staff=st, staff_name=sn, pause_reason=pr, current=cur, since=_dt(since))
-                for i, s, st, sn, pr, cur, since in self.conn.execute(
-                    "SELECT id, status, staff, staff_name, pause_reason, current, since FROM windows ORDER BY id")]
+        return [WindowState(id=i, status=s, staff=st, staff_name=sn, pause_reason=pr, current=cur, since=_dt(since),
+                            priority_streak=ps)
+                for i, s, st, sn, pr, cur, since, ps in self.conn.execute(
+                    "SELECT id, status, staff, staff_name, pause_reason, current, since, priority_streak"
+                    " FROM windows ORDER BY id")]
+
+    def ticket_by_token(self, token: str) -> Optional[Ticket]:
+        if not token:
+            return None
+        with self._lock:
+            found = self._tickets(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE token = ?", (token,))
+        return found[0] if found else None
+
+    # -- appointments ----------------------------------------------------------
+
+    def add_appointments(self, appointments: list[Appointment], now: datetime) -> None:
+        """Store new appointments in one transaction; a code that exists already is refused whole."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for a in appointments:
+                    self.conn.execute(
+                        "INSERT INTO appointments (code, service, day, slot_start, slot_end, name, id_hash, id_masked,"
+                        " status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (a.code, a.service, a.day.isoformat(), a.slot_start.strftime("%H:%M"),
+                         a.slot_end.strftime("%H:%M"), a.name, a.id_hash, a.id_masked, a.status, now.isoformat()))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def find_appointment(self, day: date, code: Optional[str] = None, id_hash: Optional[str] = None) -> Optional[Appointment]:
+        """Today's appointment by its code or by the holder's ID (the earliest slot not yet used)."""
+        with self._lock:
+            if code is not None:
+                rows = self.conn.execute(f"SELECT {_APPT_COLUMNS} FROM appointments WHERE code = ?", (code,)).fetchall()
+            else:
+                rows = self.conn.execute(f"SELECT {_APPT_COLUMNS} FROM appointments WHERE id_hash = ? AND day = ?"
+                                         " ORDER BY status != 'booked', slot_start", (id_hash, day.isoformat())).fetchall()
+        return _appointment(rows[0]) if rows else None
+
+    def appointments_of_day(self, day: date) -> list[Appointment]:
+        with self._lock:
+            rows = self.conn.execute(f"SELECT {_APPT_COLUMNS} FROM appointments WHERE day = ? ORDER BY slot_start, code",
+                                     (day.isoformat(),)).fetchall()
+        return [_appointment(r) for r in rows]
+
+    def missed_appointments(self, id_hash: str, since: date) -> int:
+        with self._lock:
+            return self.conn.execute("SELECT count(*) FROM appointments WHERE id_hash = ? AND status = 'no_show'"
+                                     " AND day >= ?", (id_hash, since.isoformat())).fetchone()[0]
 
     # -- reading history -------------------------------------------------------
 
     def tickets_of_day(self, day: date) -> list[Ticket]:
         with self._lock:
-            return self._tickets("SELECT * FROM tickets WHERE business_day = ? ORDER BY id", (day.isoformat(),))
+            return self._tickets(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE business_day = ? ORDER BY id",
+                                 (day.isoformat(),))
 
     def events_since(self, seq: int, limit: int = 1000) -> list[dict]:
         """The event log after `seq`, in order: what a display or the city link replays."""

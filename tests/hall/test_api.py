@@ -16,8 +16,11 @@ def test_services_lists_every_service_with_waiting_counts(client):
     client.post("/api/tickets", json={"service": "B"})
     services = client.get("/api/services").get_json()["services"]
     assert [s["code"] for s in services] == ["A", "B", "C", "D", "E", "F"]
-    assert services[1] == {"code": "B", "prefix": "B", "name": "社会保障", "name_en": "Social Security",
-                           "waiting": 1, "open": True}
+    b = services[1]
+    assert {k: b[k] for k in ("code", "prefix", "name", "name_en", "waiting", "open", "closed_message")} == {
+        "code": "B", "prefix": "B", "name": "社会保障", "name_en": "Social Security", "waiting": 1, "open": True,
+        "closed_message": None}
+    assert b["wait_minutes"] is None  # no window is open yet
 
 
 def test_issue_a_ticket(client):
@@ -27,6 +30,7 @@ def test_issue_a_ticket(client):
     body = r.get_json()
     assert body["ahead"] == 1
     assert body["print"] == {"status": "not_configured", "message": None}
+    assert body["progress_url"] == "http://localhost/t/" + body["token"] and len(body["token"]) >= 16
     t = body["ticket"]
     assert (t["number"], t["service"], t["service_name"], t["status"]) == ("A002", "A", "行政审批", "waiting")
     assert t["issued_at"] == "2026-11-27T09:00:00+08:00" and t["business_day"] == "2026-11-27"

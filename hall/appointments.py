@@ -1,0 +1,68 @@
+"""Appointments (预约) from a CSV file or the API, validated into Appointment records.
+
+CSV columns (a header row, UTF-8, with or without BOM):
+code,service,date,slot,name,id_number — slot is "09:00-09:30".
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, time
+
+from hall import idnumber
+from hall.errors import HallError
+from hall.model import Appointment, HallConfig
+
+COLUMNS = ("code", "service", "date", "slot", "name", "id_number")
+_SLOT = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})\s*$")
+
+
+def read_csv(text: str) -> list[dict]:
+    """Rows of an appointments CSV as dicts; a missing column is refused by name."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or []) and c != "id_number"]
+    if missing:
+        raise HallError("invalid_appointment", f"预约文件缺少列：{', '.join(missing)}。第一行应为：{','.join(COLUMNS)}",
+                        f"The appointments file lacks columns {', '.join(missing)}; the header must be {','.join(COLUMNS)}.", 400)
+    return list(reader)
+
+
+def parse_rows(rows: list[dict], config: HallConfig, id_key: bytes) -> list[Appointment]:
+    """Validate every row; the first bad one is refused with its row number and what to fix."""
+    out, codes = [], set()
+    for i, row in enumerate(rows, start=1):
+        def bad(zh, en):
+            raise HallError("invalid_appointment", f"第{i}条预约：{zh}", f"Appointment {i}: {en}", 400)
+        if not isinstance(row, dict):
+            bad("格式不对，应为对象。", "must be an object.")
+        code = str(row.get("code") or "").strip().upper()
+        if not re.fullmatch(r"[A-Z0-9-]{4,32}", code):
+            bad("预约码应为 4 至 32 位字母或数字。", "code must be 4 to 32 letters or digits.")
+        if code in codes:
+            bad(f"预约码 {code} 重复。", f"code {code} appears twice.")
+        codes.add(code)
+        service = str(row.get("service") or "").strip()
+        if config.service(service) is None:
+            bad(f"没有代码为 {service!r} 的业务。", f"no service {service!r}.")
+        try:
+            day = date.fromisoformat(str(row.get("date") or "").strip())
+        except ValueError:
+            bad("日期应写成 2026-11-27 的形式。", "date must look like 2026-11-27.")
+        m = _SLOT.match(str(row.get("slot") or ""))
+        try:
+            start, end = time.fromisoformat(m.group(1).zfill(5)), time.fromisoformat(m.group(2).zfill(5))
+        except (AttributeError, ValueError):
+            start = end = None
+        if start is None or start >= end:
+            bad("时段应写成 09:00-09:30 的形式。", "slot must look like 09:00-09:30.")
+        name = str(row.get("name") or "").strip()
+        if not name:
+            bad("缺少姓名。", "name is missing.")
+        raw_id = str(row.get("id_number") or "").strip()
+        if raw_id and not idnumber.is_valid(raw_id):
+            bad("身份证号码有误。", "the ID number is not valid.")
+        out.append(Appointment(code=code, service=service, day=day, slot_start=start, slot_end=end, name=name,
+                               id_hash=idnumber.keyed_hash(raw_id, id_key) if raw_id else None,
+                               id_masked=idnumber.mask(raw_id) if raw_id else None))
+    return out
