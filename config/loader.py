@@ -64,7 +64,7 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
     return HallConfig(name=name, name_en=hall.text("name_en", name), timezone=tz, services=services,
                       windows=windows, queue=_queue(t.table("queue", _QUEUE_KEYS, optional=True)),
                       appointments=_appointments(t.table("appointments", _APPOINTMENT_KEYS, optional=True)),
-                      notify=_notify(t.table("notify", {"url", "when_ahead", "timeout_seconds"}, optional=True)),
+                      notify=_notify(t.table("notify", {"url", "when_ahead", "timeout_seconds", "base_url"}, optional=True)),
                       devices=devices, source=source)
 
 
@@ -171,8 +171,11 @@ def _notify(n: "_Table") -> NotifyRules:
     if url is not None and not (isinstance(url, str) and urlparse(url).scheme in ("http", "https")
                                 and urlparse(url).netloc):
         n.fail("url", url, "an http:// or https:// address of the SMS gateway")
+    base = n.get("base_url", "")
+    if base and not (isinstance(base, str) and urlparse(base).scheme in ("http", "https") and urlparse(base).netloc):
+        n.fail("base_url", base, "the hall server's address as phones reach it, such as \"http://192.168.1.10:8000\"")
     return NotifyRules(url=url, when_ahead=n.integer("when_ahead", 3, 1, 100),
-                       timeout_seconds=n.number("timeout_seconds", 3.0, 0.1, 60))
+                       timeout_seconds=n.number("timeout_seconds", 3.0, 0.1, 60), base_url=base)
 
 
 class _Table:

@@ -45,6 +45,8 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     store = Store(data_dir / "hallq.db")
     hall = Hall(config, store, clock=clock, id_key=app.config["SECRET_KEY"])
     app.extensions["hallq"] = hall
+    if not testing:
+        app.extensions["hallq_ticker"] = hall.start_ticker()
     app.extensions["hallq_printer"] = printer
 
     socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False)
@@ -52,6 +54,14 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     app.extensions["socketio"] = socketio
 
     app.register_blueprint(api_bp)
+    from hall.progress import bp as progress_bp
+    app.register_blueprint(progress_bp)
+    if config.notify.url:
+        from hall.notify import Notifier
+        n = config.notify
+        notifier = Notifier(hall, n.url, n.when_ahead, n.timeout_seconds, n.base_url)
+        hall.bus.subscribe("notify", notifier.handle)
+        app.extensions["hallq_notifier"] = notifier
     from counter_terminal import bp as counter_bp
     from display import bp as display_bp
     from kiosk import bp as kiosk_bp

@@ -62,6 +62,20 @@ class Hall:
         with self._lock:
             self._housekeeping(self.clock())
 
+    def start_ticker(self, interval: float = 10.0) -> threading.Event:
+        """Call `tick` every `interval` seconds on a thread of its own; set the returned event to stop."""
+        import logging
+        stop = threading.Event()
+
+        def run():
+            while not stop.wait(interval):
+                try:
+                    self.tick()
+                except Exception:  # a failed tick is retried at the next one
+                    logging.getLogger(__name__).exception("hall tick failed")
+        threading.Thread(target=run, name="hall-ticker", daemon=True).start()
+        return stop
+
     def _commit_missed(self, now: datetime, day_over: bool) -> None:
         """Appointments nobody checked in for: missed once check-in can no longer happen."""
         rules = self.config.appointments

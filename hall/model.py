@@ -107,6 +107,7 @@ class NotifyRules:
     url: Optional[str] = None        # the hall's SMS gateway webhook
     when_ahead: int = 3              # tell it when a ticket has this many people ahead
     timeout_seconds: float = 3.0
+    base_url: str = ""               # the hall server's address as phones reach it, for progress links
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,81 @@
+"""Tell the hall's SMS gateway when a ticket is near the front.
+
+When a waiting ticket has `notify.when_ahead` or fewer people ahead, the
+gateway at `notify.url` gets one POST (docs/api.md, "SMS gateway webhook").
+This runs on its own bus thread with a timeout, so a gateway that fails or
+hangs never slows a call; a failure is logged once per run of failures.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+
+log = logging.getLogger(__name__)
+
+# Events after which tickets may have moved closer to the front.
+_MOVES = frozenset({"ticket_called", "ticket_cancelled", "ticket_transferred", "ticket_no_show",
+                    "ticket_prioritised", "ticket_rejoined", "window_changed"})
+
+
+class Notifier:
+    def __init__(self, hall, url: str, when_ahead: int, timeout: float, base_url: str = ""):
+        self.hall = hall
+        self.url = url
+        self.when_ahead = when_ahead
+        self.timeout = timeout
+        self.base_url = base_url.rstrip("/")
+        self.told: set[int] = set()
+        self.failing = False
+        self.sent = 0
+        self.failed = 0
+
+    def handle(self, event: dict) -> None:
+        if event["event"] == "business_day_started":
+            self.told.clear()
+        if event["event"] == "ticket_issued":
+            # A ticket that starts near the front belongs to someone still at the kiosk: no message.
+            t = self.hall.state.tickets.get(event["ticket"]["id"])
+            if t is not None and self.hall.ahead_of(t) <= self.when_ahead:
+                self.told.add(t.id)
+            return
+        if event["event"] not in _MOVES:
+            return
+        for body in self._due():
+            self._post(body)
+
+    def _due(self) -> list[dict]:
+        hall = self.hall
+        out = []
+        with hall._lock:
+            for t in hall.state.waiting():
+                if t.id in self.told:
+                    continue
+                ahead = hall.ahead_of(t)
+                if ahead <= self.when_ahead:
+                    self.told.add(t.id)
+                    svc = hall.config.service(t.service)
+                    out.append({"event": "ticket_near", "hall": hall.config.name, "number": t.number,
+                                "service": t.service, "service_name": svc.name if svc else t.service,
+                                "ahead": ahead, "wait_minutes": hall.wait_minutes(t), "token": t.token,
+                                "progress_url": f"{self.base_url}/t/{t.token}" if self.base_url else None})
+        return out
+
+    def _post(self, body: dict) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        req = urllib.request.Request(self.url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                resp.read()
+            self.sent += 1
+            if self.failing:
+                log.warning("SMS gateway %s answers again", self.url)
+            self.failing = False
+        except (OSError, urllib.error.URLError, ValueError) as exc:
+            self.failed += 1
+            if not self.failing:
+                log.warning("SMS gateway %s failed (%s); ticket %s not told; logged once until it answers",
+                            self.url, exc, body["number"])
+            self.failing = True

@@ -1,0 +1,112 @@
+/* The phone page: one ticket's progress, redrawn from /api/progress/<token>
+ * whenever the hall tells of a change (Socket.IO), so it is live without
+ * polling and recovers by itself after a network drop. */
+(function () {
+  "use strict";
+  var token = document.body.getAttribute("data-token");
+  var t = HallQ.i18n.t;
+  var last = null;
+
+  HallQ.i18n.add({
+    zh: {
+      "progress.your_number": "您的号码", "progress.loading": "正在读取…", "progress.ahead": "前面还有",
+      "progress.wait": "预计等候", "progress.rejoin": "重新排队",
+      "progress.waiting": "排队中，请留意叫号", "progress.called": "请到 {window} 办理",
+      "progress.called_detail": "叫号时间 {time}", "progress.serving": "正在 {window} 办理",
+      "progress.finished": "已办结，感谢您的耐心", "progress.no_show": "已过号",
+      "progress.no_show_detail": "{until} 前可重新排队", "progress.no_show_late": "如需办理请重新取号",
+      "progress.cancelled": "此号已取消", "progress.expired": "此号已过期，请重新取号",
+      "progress.people": "{n} 人", "progress.minutes": "约 {n} 分钟", "progress.no_window": "暂无窗口",
+      "progress.soon": "马上", "progress.offline": "连接中断，正在重新连接…",
+      "progress.transferred": "已转至 {service}"
+    },
+    en: {
+      "progress.your_number": "Your number", "progress.loading": "Loading…", "progress.ahead": "Ahead of you",
+      "progress.wait": "Estimated wait", "progress.rejoin": "Rejoin the queue",
+      "progress.waiting": "Waiting — watch for your number", "progress.called": "Please go to {window}",
+      "progress.called_detail": "Called at {time}", "progress.serving": "Being served at {window}",
+      "progress.finished": "Finished — thank you", "progress.no_show": "Missed your call",
+      "progress.no_show_detail": "You may rejoin until {until}", "progress.no_show_late": "Please take a new ticket",
+      "progress.cancelled": "This ticket was cancelled", "progress.expired": "This ticket expired; please take a new one",
+      "progress.people": "{n}", "progress.minutes": "about {n} min", "progress.no_window": "no window open",
+      "progress.soon": "now", "progress.offline": "Connection lost, reconnecting…",
+      "progress.transferred": "Moved to {service}"
+    }
+  });
+
+  function $(id) { return document.getElementById(id); }
+  function en() { return HallQ.i18n.lang() === "en"; }
+
+  function draw() {
+    if (!last) return;
+    var tk = last.ticket;
+    var win = en() ? last.window_name_en : last.window_name;
+    $("number").textContent = tk.number;
+    $("service").textContent = (en() ? tk.service_name_en : tk.service_name) +
+      (tk.matter_name ? " · " + (en() ? tk.matter_name_en : tk.matter_name) : "");
+    var box = $("status");
+    box.className = "status";
+    var head = "", detail = "";
+    if (tk.status === "waiting") {
+      head = t("progress.waiting");
+      if (tk.steps && tk.steps.length && tk.steps[tk.steps.length - 1].outcome === "transferred") {
+        detail = t("progress.transferred", {service: en() ? tk.service_name_en : tk.service_name});
+      }
+    } else if (tk.status === "called") {
+      box.className = "status called";
+      head = t("progress.called", {window: win});
+      var c = tk.calls[tk.calls.length - 1];
+      detail = c ? t("progress.called_detail", {time: HallQ.clock.formatTime(c.at)}) : "";
+    } else if (tk.status === "serving") {
+      box.className = "status called";
+      head = t("progress.serving", {window: win});
+    } else if (tk.status === "finished") {
+      box.className = "status done"; head = t("progress.finished");
+    } else if (tk.status === "no_show") {
+      box.className = "status missed"; head = t("progress.no_show");
+      detail = last.rejoin_until ? t("progress.no_show_detail", {until: HallQ.clock.formatTime(last.rejoin_until)})
+                                 : t("progress.no_show_late");
+    } else {
+      box.className = "status done"; head = t("progress." + tk.status);
+    }
+    $("headline").textContent = head;
+    $("detail").textContent = detail;
+    $("facts").hidden = tk.status !== "waiting";
+    $("ahead").textContent = t("progress.people", {n: last.ahead});
+    $("wait").textContent = last.wait_minutes === null ? t("progress.no_window")
+      : last.wait_minutes === 0 ? t("progress.soon") : t("progress.minutes", {n: last.wait_minutes});
+    $("rejoin").hidden = !last.rejoin_until;
+  }
+
+  var pending = null;
+  function refresh() {
+    // Coalesce bursts of events into one request.
+    if (pending) return;
+    pending = setTimeout(function () {
+      pending = null;
+      fetch("/api/progress/" + encodeURIComponent(token), {cache: "no-store"})
+        .then(function (r) { return r.json(); })
+        .then(function (body) { if (body.ticket) { last = body; draw(); } })
+        .catch(function () {});
+    }, 150);
+  }
+
+  $("rejoin").addEventListener("click", function () {
+    fetch("/api/progress/" + encodeURIComponent(token) + "/rejoin", {method: "POST"})
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (body.ticket) { last = body; draw(); }
+        else if (body.error) { $("detail").textContent = HallQ.i18n.errorText(body); }
+      });
+  });
+
+  document.addEventListener("hallq:lang", draw);
+  var socket = io("/hall", {transports: ["websocket", "polling"]});
+  socket.on("connect", function () { $("conn").textContent = ""; });
+  socket.on("disconnect", function () { $("conn").textContent = t("progress.offline"); });
+  socket.on("snapshot", function (s) { HallQ.clock.sync(s.now); refresh(); });
+  ["ticket_issued", "ticket_called", "ticket_started", "ticket_finished", "ticket_no_show", "ticket_cancelled",
+   "ticket_expired", "ticket_transferred", "ticket_rejoined", "ticket_prioritised", "window_changed",
+   "business_day_ended"].forEach(function (name) { socket.on(name, refresh); });
+  refresh();
+})();
