@@ -1,0 +1,16 @@
+"""The window clerk's page, /counter: sign in at a window, then call, recall,
+mark no-show, start, finish, pause and resume from buttons or the keyboard,
+with the current ticket's time and the window's waiting list kept live.
+
+The key bindings live in static/counter.js (KEYS) and are drawn on the buttons.
+"""
+from flask import Blueprint, render_template
+
+bp = Blueprint("counter_terminal", __name__, template_folder="templates",
+               static_folder="static", static_url_path="/counter/static")
+
+
+@bp.get("/counter")
+def counter():
+    """The counter page; signing in happens on the page through /api/login."""
+    return render_template("counter_terminal/counter.html")

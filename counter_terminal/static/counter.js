@@ -1,0 +1,543 @@
+/*
+ * The window clerk's page. Sign in at a window (POST /api/login with the
+ * window), then act on it through /api/windows/<id>/<action>, from buttons or
+ * the keyboard (KEYS below; the same keys are drawn on the buttons and in the
+ * help line). The window and its waiting list stay live from the socket.
+ */
+(function () {
+  "use strict";
+  var i18n = HallQ.i18n, t = i18n.t;
+
+  /** Keyboard shortcuts: key (KeyboardEvent.key, lower-cased) -> action. */
+  var KEYS = {
+    "n": "call-next", "f1": "call-next",
+    "r": "recall",
+    "x": "no-show",
+    "s": "start",
+    "f": "finish",
+    "p": "pause",
+    "u": "resume",
+    "c": "call-selected"
+  };
+  /** In the pause dialog: key -> reason. */
+  var REASON_KEYS = { "1": "break", "2": "meeting", "3": "helping", "4": "other" };
+  var WINDOW_KEY = "hallq.counter.window";
+
+  i18n.add({
+    zh: {
+      "counter.page_title": "窗口工作台 · HallQ",
+      "counter.title": "窗口工作台",
+      "counter.logout": "退出登录",
+      "counter.login_title": "窗口登录",
+      "counter.username": "用户名",
+      "counter.password": "密码",
+      "counter.window": "窗口",
+      "counter.login": "登录并开窗",
+      "counter.choose_window": "请选择窗口",
+      "counter.window_busy": "（{name} 已登录）",
+      "counter.current": "当前号码",
+      "counter.call_next": "呼叫下一位",
+      "counter.recall": "重呼",
+      "counter.no_show": "过号",
+      "counter.start": "开始办理",
+      "counter.finish": "办结",
+      "counter.pause": "暂停",
+      "counter.resume": "恢复",
+      "counter.queue": "等候队列",
+      "counter.call_selected": "呼叫所选号码",
+      "counter.queue_hint": "点一下选中号码，再按“呼叫所选号码”（或 C 键）；双击直接呼叫；↑ ↓ 键移动选择。",
+      "counter.col_number": "号码",
+      "counter.col_service": "业务",
+      "counter.col_issued": "取号时间",
+      "counter.col_waited": "已等候",
+      "counter.queue_empty": "现在没有等候的群众。",
+      "counter.keys": "快捷键：N 或 F1 呼叫下一位 · R 重呼 · X 过号 · S 开始办理 · F 办结 · P 暂停 · U 恢复 · C 呼叫所选 · ↑↓ 选择号码",
+      "counter.pause_title": "暂停原因",
+      "counter.reason_break": "休息",
+      "counter.reason_meeting": "会议",
+      "counter.reason_helping": "协助群众",
+      "counter.reason_other": "其他",
+      "counter.cancel": "取消",
+      "counter.status_closed": "关闭",
+      "counter.status_idle": "空闲",
+      "counter.status_called": "已呼叫",
+      "counter.status_serving": "办理中",
+      "counter.status_paused": "暂停：{reason}",
+      "counter.ticket_called": "已呼叫，等候群众到窗口",
+      "counter.ticket_serving": "办理时间",
+      "counter.minutes": "{n} 分钟",
+      "counter.done_call-next": "已呼叫 {number}。",
+      "counter.done_call": "已呼叫 {number}。",
+      "counter.done_recall": "已重呼 {number}。",
+      "counter.done_no-show": "{number} 已记为过号。",
+      "counter.done_start": "{number} 开始办理。",
+      "counter.done_finish": "{number} 已办结。",
+      "counter.done_pause": "窗口已暂停。",
+      "counter.done_resume": "窗口已恢复。",
+      "counter.choose_first": "请先在等候队列里点一下要呼叫的号码。",
+      "counter.ticket_pending": "当前号码已呼叫但还没开始办理：请先开始办理、重呼或标记过号。",
+      "counter.settle_first": "请先办结或处理当前号码，再暂停窗口。",
+      "counter.need_window": "请选择一个窗口。",
+      "counter.signed_out": "已退出登录。"
+    },
+    en: {
+      "counter.page_title": "Window desk · HallQ",
+      "counter.title": "Window desk",
+      "counter.logout": "Sign out",
+      "counter.login_title": "Sign in at a window",
+      "counter.username": "User name",
+      "counter.password": "Password",
+      "counter.window": "Window",
+      "counter.login": "Sign in and open",
+      "counter.choose_window": "Choose a window",
+      "counter.window_busy": " ({name} signed in)",
+      "counter.current": "Current ticket",
+      "counter.call_next": "Call next",
+      "counter.recall": "Recall",
+      "counter.no_show": "No-show",
+      "counter.start": "Start",
+      "counter.finish": "Finish",
+      "counter.pause": "Pause",
+      "counter.resume": "Resume",
+      "counter.queue": "Waiting",
+      "counter.call_selected": "Call selected",
+      "counter.queue_hint": "Click a number to select it, then press Call selected (or C); double-click calls at once; ↑ ↓ move the selection.",
+      "counter.col_number": "Number",
+      "counter.col_service": "Service",
+      "counter.col_issued": "Issued",
+      "counter.col_waited": "Waited",
+      "counter.queue_empty": "Nobody is waiting right now.",
+      "counter.keys": "Keys: N or F1 call next · R recall · X no-show · S start · F finish · P pause · U resume · C call selected · ↑↓ select",
+      "counter.pause_title": "Why pause?",
+      "counter.reason_break": "Break",
+      "counter.reason_meeting": "Meeting",
+      "counter.reason_helping": "Helping a citizen",
+      "counter.reason_other": "Other",
+      "counter.cancel": "Cancel",
+      "counter.status_closed": "Closed",
+      "counter.status_idle": "Open",
+      "counter.status_called": "Called",
+      "counter.status_serving": "Serving",
+      "counter.status_paused": "Paused: {reason}",
+      "counter.ticket_called": "Called, waiting for the citizen",
+      "counter.ticket_serving": "Serving for",
+      "counter.minutes": "{n} min",
+      "counter.done_call-next": "Called {number}.",
+      "counter.done_call": "Called {number}.",
+      "counter.done_recall": "Called {number} again.",
+      "counter.done_no-show": "{number} marked as a no-show.",
+      "counter.done_start": "Started serving {number}.",
+      "counter.done_finish": "{number} finished.",
+      "counter.done_pause": "The window is paused.",
+      "counter.done_resume": "The window is open again.",
+      "counter.choose_first": "Click the number to call in the waiting list first.",
+      "counter.ticket_pending": "The current ticket was called but not started: start, recall or mark it as a no-show first.",
+      "counter.settle_first": "Finish or settle the current ticket before pausing the window.",
+      "counter.need_window": "Please choose a window.",
+      "counter.signed_out": "Signed out."
+    }
+  });
+
+  var body = document.body;
+  var me = null;          // {user, window}
+  var windowId = null;    // the window this page works
+  var win = null;         // WINDOW
+  var windows = [];       // all WINDOWs, for the login list
+  var waiting = [];       // TICKETs, in calling order
+  var selected = null;    // a ticket number in the waiting list
+  var busy = false;
+
+  function $(id) { return document.getElementById(id); }
+
+  // ---- messages -----------------------------------------------------------
+
+  function say(text, kind) {
+    var el = $("message");
+    el.textContent = text || "";
+    el.setAttribute("data-kind", kind || "");
+  }
+
+  // ---- signing in and out ---------------------------------------------------
+
+  function showLogin() {
+    me = null; windowId = null; win = null; waiting = []; selected = null;
+    body.setAttribute("data-signed-in", "no");
+    $("login").hidden = false;
+    $("work").hidden = true;
+    $("here").hidden = true;
+    loadWindows();
+  }
+
+  function showWork() {
+    body.setAttribute("data-signed-in", "yes");
+    $("login").hidden = true;
+    $("work").hidden = false;
+    $("here").hidden = false;
+    $("user-name").textContent = me.user.name || me.user.username;
+    drawWindow();
+    loadQueue();
+  }
+
+  function loadWindows() {
+    return HallQ.api("GET", "/api/state").then(function (res) {
+      if (res.ok) {
+        HallQ.clock.sync(res.body.now);
+        windows = res.body.windows || [];
+        drawWindowChoices();
+      }
+    });
+  }
+
+  function drawWindowChoices() {
+    var sel = $("login-window");
+    var keep = sel.value || new URLSearchParams(location.search).get("window");
+    if (!keep) { try { keep = localStorage.getItem(WINDOW_KEY); } catch (e) { keep = null; } }
+    sel.innerHTML = "";
+    var none = document.createElement("option");
+    none.value = "";
+    none.textContent = t("counter.choose_window");
+    sel.appendChild(none);
+    windows.forEach(function (w) {
+      var o = document.createElement("option");
+      o.value = String(w.id);
+      var svc = (w.services || []).join(" ");
+      var busyText = w.staff ? t("counter.window_busy", { name: w.staff.name || w.staff.username }) : "";
+      o.textContent = i18n.pick(w, "name") + " · " + svc + busyText;
+      sel.appendChild(o);
+    });
+    if (keep && windows.some(function (w) { return String(w.id) === String(keep); })) sel.value = String(keep);
+  }
+
+  $("login-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var username = $("login-username").value.trim();
+    var password = $("login-password").value;
+    var w = $("login-window").value;
+    if (!w) { $("login-error").textContent = t("counter.need_window"); return; }
+    $("login-error").textContent = "";
+    $("login-submit").disabled = true;
+    HallQ.api("POST", "/api/login", { username: username, password: password, window: parseInt(w, 10) })
+      .then(function (res) {
+        $("login-submit").disabled = false;
+        if (!res.ok) { $("login-error").textContent = i18n.errorText(res.body); return; }
+        $("login-password").value = "";
+        try { localStorage.setItem(WINDOW_KEY, w); } catch (e) { /* private mode */ }
+        signedIn(res.body);
+      });
+  });
+
+  /** After /api/login or /api/me said who we are and at which window. */
+  function signedIn(who) {
+    me = who;
+    windowId = who.window;
+    // The window as the server has it now (open, with this clerk).
+    return HallQ.api("GET", "/api/state").then(function (res) {
+      if (res.ok) {
+        HallQ.clock.sync(res.body.now);
+        windows = res.body.windows || [];
+        win = windows.filter(function (w) { return w.id === windowId; })[0] || null;
+      }
+      say("", "");
+      showWork();
+    });
+  }
+
+  $("logout").addEventListener("click", function () {
+    HallQ.api("POST", "/api/logout").then(function () {
+      showLogin();
+      $("login-error").textContent = t("counter.signed_out");
+    });
+  });
+
+  // ---- the window and its current ticket -----------------------------------
+
+  function windowStatusKey() {
+    if (!win) return "closed";
+    if (win.status === "paused") return "paused";
+    if (win.status === "closed") return "closed";
+    if (win.current && win.current.status === "serving") return "serving";
+    if (win.current && win.current.status === "called") return "called";
+    return "idle";
+  }
+
+  function drawWindow() {
+    if (!win) return;
+    $("window-name").textContent = i18n.pick(win, "name");
+    var key = windowStatusKey();
+    var badge = $("window-status");
+    badge.setAttribute("data-status", key);
+    badge.textContent = key === "paused"
+      ? t("counter.status_paused", { reason: t("counter.reason_" + (win.pause_reason || "other")) })
+      : t("counter.status_" + key);
+
+    var c = win.current;
+    var box = $("current");
+    box.setAttribute("data-number", c ? c.number : "");
+    box.setAttribute("data-status", c ? c.status : "");
+    $("current-number").textContent = c ? c.number : "—";
+    $("current-service").textContent = c ? i18n.pick(c, "service_name") : "";
+    $("current-state").textContent = !c ? "" :
+      c.status === "serving" ? t("counter.ticket_serving") : t("counter.ticket_called");
+    drawTimer();
+    drawButtons();
+  }
+
+  function lastCallAt(ticket) {
+    var calls = ticket.calls || [];
+    return calls.length ? calls[calls.length - 1].at : ticket.issued_at;
+  }
+
+  function drawTimer() {
+    var c = win && win.current;
+    var el = $("current-timer");
+    if (!c) { el.textContent = ""; return; }
+    el.textContent = HallQ.clock.elapsed(c.status === "serving" && c.started_at ? c.started_at : lastCallAt(c));
+  }
+
+  /** Why an action cannot be done now (an error code), or null when it can.
+   *  Mirrors the hall's rules so buttons grey out; the server still decides. */
+  function blocked(action) {
+    if (!win) return "not_signed_in";
+    var paused = win.status === "paused";
+    var c = win.current;
+    switch (action) {
+      case "resume": return paused ? null : "wrong_state";
+      case "pause":
+        if (paused) return "wrong_state";
+        return c ? "settle_first" : null;
+      case "call-next": case "call-selected":
+        if (paused) return "window_paused";
+        // A called citizen must be started, recalled or marked no-show before the next call.
+        if (c && c.status === "called") return "ticket_pending";
+        return action === "call-selected" && !selected ? "choose_first" : null;
+      case "recall":
+        if (paused) return "window_paused";
+        if (!c) return "no_current_ticket";
+        return c.status === "called" ? null : "wrong_state";
+      case "no-show": case "start":
+        if (!c) return "no_current_ticket";
+        return c.status === "called" ? null : "wrong_state";
+      case "finish":
+        return c ? null : "no_current_ticket";
+    }
+    return null;
+  }
+
+  function drawButtons() {
+    document.querySelectorAll("#work [data-action]").forEach(function (b) {
+      b.disabled = busy || blocked(b.getAttribute("data-action")) !== null;
+    });
+  }
+
+  // ---- actions ---------------------------------------------------------------
+
+  // Actions run one after another: a clerk who types N then S quickly gets both,
+  // in order, each checked against the state the one before left behind.
+  var queue = Promise.resolve();
+
+  function act(action, reason) {
+    queue = queue.then(function () { return run(action, reason); });
+  }
+
+  function run(action, reason) {
+    if (!windowId) return null;
+    var why = blocked(action);
+    if (why) {
+      say(i18n.has("counter." + why) ? t("counter." + why) : t("error." + why), "error");
+      return null;
+    }
+    if (action === "pause" && reason === undefined) { openPause(); return null; }
+
+    var path = action === "call-selected" ? "call" : action;
+    var data;
+    if (action === "call-selected") data = { ticket: selected };
+    else if (action === "pause") data = { reason: reason };
+    else data = {};
+    busy = true;
+    drawButtons();
+    return HallQ.api("POST", "/api/windows/" + windowId + "/" + path, data).then(function (res) {
+      busy = false;
+      if (res.ok) {
+        var before = win && win.current;
+        if (res.body.window) win = res.body.window;
+        else if (res.body.ticket && win) win = Object.assign({}, win, { current: res.body.ticket });
+        var tk = res.body.ticket || before;
+        say(t("counter.done_" + path, { number: tk ? tk.number : "" }), "ok");
+        if (path === "call") selected = null;
+        drawWindow();
+        loadQueue();
+      } else {
+        if (res.body.error && res.body.error.code === "not_signed_in") { showLogin(); }
+        say(i18n.errorText(res.body), "error");
+        drawButtons();
+      }
+    });
+  }
+
+  document.querySelectorAll("#work [data-action]").forEach(function (b) {
+    b.addEventListener("click", function () { act(b.getAttribute("data-action")); });
+  });
+
+  // ---- the pause reason dialog ---------------------------------------------
+
+  function openPause() {
+    $("pause-dialog").hidden = false;
+    $("pause-dialog").querySelector("[data-reason]").focus();
+  }
+
+  function closePause(reason) {
+    $("pause-dialog").hidden = true;
+    if (reason) act("pause", reason);
+  }
+
+  $("pause-dialog").querySelectorAll("[data-reason]").forEach(function (b) {
+    b.addEventListener("click", function () { closePause(b.getAttribute("data-reason")); });
+  });
+
+  // ---- the waiting list --------------------------------------------------------
+
+  var queueTimer = null;
+  /** Reload the window's waiting list; bursts of events make one request. */
+  function loadQueue() {
+    if (!windowId) return;
+    if (queueTimer) clearTimeout(queueTimer);
+    queueTimer = setTimeout(function () {
+      queueTimer = null;
+      HallQ.api("GET", "/api/windows/" + windowId + "/queue").then(function (res) {
+        if (res.ok) { waiting = res.body.waiting || []; drawQueue(); }
+        else if (res.body.error && res.body.error.code === "not_signed_in") showLogin();
+      });
+    }, 100);
+  }
+
+  function drawQueue() {
+    var tbody = $("queue");
+    tbody.innerHTML = "";
+    if (selected && !waiting.some(function (tk) { return tk.number === selected; })) selected = null;
+    waiting.forEach(function (tk) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-number", tk.number);
+      tr.setAttribute("aria-selected", tk.number === selected ? "true" : "false");
+      tr.tabIndex = -1;
+      var cells = [tk.number, i18n.pick(tk, "service_name"), HallQ.clock.formatTime(tk.issued_at, false), ""];
+      cells.forEach(function (text, i) {
+        var td = document.createElement("td");
+        td.textContent = text;
+        if (i === 0) td.className = "c-num";
+        if (i === 3) { td.className = "c-waited"; td.setAttribute("data-since", tk.issued_at); }
+        tr.appendChild(td);
+      });
+      tr.addEventListener("click", function () { select(tk.number); });
+      tr.addEventListener("dblclick", function () { select(tk.number); act("call-selected"); });
+      tbody.appendChild(tr);
+    });
+    $("queue-count").textContent = String(waiting.length);
+    $("queue-empty").hidden = waiting.length > 0;
+    drawWaited();
+    drawButtons();
+  }
+
+  function select(number) {
+    selected = number;
+    $("queue").querySelectorAll("tr").forEach(function (tr) {
+      tr.setAttribute("aria-selected", tr.getAttribute("data-number") === number ? "true" : "false");
+    });
+    drawButtons();
+  }
+
+  function moveSelection(step) {
+    if (!waiting.length) return;
+    var i = waiting.findIndex(function (tk) { return tk.number === selected; });
+    i = i < 0 ? (step > 0 ? 0 : waiting.length - 1) : Math.min(waiting.length - 1, Math.max(0, i + step));
+    select(waiting[i].number);
+    var row = $("queue").querySelector('tr[data-number="' + waiting[i].number + '"]');
+    if (row && row.scrollIntoView) row.scrollIntoView({ block: "nearest" });
+  }
+
+  function drawWaited() {
+    $("queue").querySelectorAll("td.c-waited").forEach(function (td) {
+      td.textContent = t("counter.minutes", { n: HallQ.clock.minutesSince(td.getAttribute("data-since")) });
+    });
+  }
+
+  // ---- keyboard --------------------------------------------------------------
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey) return;
+    var key = (ev.key || "").toLowerCase();
+    if (!$("pause-dialog").hidden) {
+      if (key === "escape") { ev.preventDefault(); closePause(null); }
+      else if (REASON_KEYS[key]) { ev.preventDefault(); closePause(REASON_KEYS[key]); }
+      return;
+    }
+    if (!windowId) return;
+    var tag = (ev.target && ev.target.tagName) || "";
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
+    if (key === "arrowdown") { ev.preventDefault(); moveSelection(1); return; }
+    if (key === "arrowup") { ev.preventDefault(); moveSelection(-1); return; }
+    var action = KEYS[key];
+    if (!action) return;
+    ev.preventDefault(); // F1 would open the browser's help
+    act(action);
+  });
+
+  // ---- live ------------------------------------------------------------------
+
+  function tick() {
+    $("clock").textContent = HallQ.clock.synced() ? HallQ.clock.formatTime(HallQ.clock.now(), false) : "";
+    drawTimer();
+    drawWaited();
+  }
+  setInterval(tick, 1000);
+
+  function servesService(code) { return !!(win && (win.services || []).indexOf(code) >= 0); }
+
+  document.addEventListener("hallq:lang", function () {
+    if (windowId) { drawWindow(); drawQueue(); } else { drawWindowChoices(); }
+    tick();
+  });
+
+  HallQ.live({
+    snapshot: function (s) {
+      windows = s.windows || [];
+      tick();
+      if (windowId) {
+        var mine = windows.filter(function (w) { return w.id === windowId; })[0];
+        if (mine) { win = mine; drawWindow(); }
+        loadQueue();
+      } else if (!$("login").hidden) {
+        drawWindowChoices();
+      }
+    },
+    window_changed: function (e) {
+      var w = e.window;
+      windows = windows.map(function (x) { return x.id === w.id ? w : x; });
+      if (windowId && w.id === windowId) {
+        // Signed out elsewhere (another PC, the admin): this page is no longer at the window.
+        if (w.status === "closed" && me && (!w.staff || w.staff.username !== me.user.username)) {
+          HallQ.api("GET", "/api/me").then(function (res) {
+            if (!res.ok || res.body.window !== windowId) showLogin();
+          });
+        }
+        win = w;
+        drawWindow();
+      } else if (!windowId && !$("login").hidden) {
+        drawWindowChoices();
+      }
+    },
+    any: function (name, e) {
+      if (!windowId) return;
+      var code = e.service || (e.ticket && e.ticket.service);
+      if (name !== "window_changed" && (!code || servesService(code))) loadQueue();
+    }
+  });
+
+  // ---- start: still signed in after a reload? -------------------------------
+
+  HallQ.api("GET", "/api/me").then(function (res) {
+    if (res.ok && res.body.window) { signedIn(res.body); return; }
+    showLogin();
+    if (res.ok && res.body.user) $("login-username").value = res.body.user.username;
+  });
+  tick();
+})();

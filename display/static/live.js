@@ -1,0 +1,92 @@
+/*
+ * HallQ live link and JSON calls, shared by the kiosk, counter, display and
+ * board pages (they all load it from /display/static/live.js).
+ *
+ * HallQ.live(handlers) connects to the Socket.IO namespace /hall. The server
+ * sends a "snapshot" on every connect (so a reconnect after a network drop or
+ * a server restart replaces the whole state), then events carrying a seq.
+ * A seq that jumps by more than one means an event was missed: ask for a new
+ * snapshot. A seq at or below the last one seen is a repeat: ignore it.
+ *
+ * HallQ.api(method, url, body) resolves to {ok, status, body}; it never
+ * rejects, so a network fault becomes an error body pages can show.
+ */
+(function () {
+  "use strict";
+
+  /**
+   * Connect to /hall. handlers: {snapshot(s), <event>(e), any(name, e),
+   * status(online: bool)}. Returns {socket, requestSnapshot()}.
+   */
+  function live(handlers) {
+    var socket = window.io("/hall", { reconnectionDelay: 500, reconnectionDelayMax: 3000 });
+    var lastSeq = null;
+
+    function setStatus(online) {
+      document.querySelectorAll("[data-live-status]").forEach(function (el) {
+        el.classList.toggle("online", online);
+        el.classList.toggle("offline", !online);
+        el.setAttribute("data-live-status", online ? "online" : "offline");
+        el.title = HallQ.i18n.t(online ? "status.online" : "status.offline");
+      });
+      if (handlers.status) handlers.status(online);
+    }
+
+    function requestSnapshot() {
+      lastSeq = null; // accept whatever the fresh snapshot says
+      socket.emit("snapshot_request");
+    }
+
+    socket.on("connect", function () { setStatus(true); });
+    socket.on("disconnect", function () { setStatus(false); });
+    socket.on("connect_error", function () { setStatus(false); });
+
+    socket.on("snapshot", function (s) {
+      lastSeq = typeof s.seq === "number" ? s.seq : null;
+      HallQ.clock.sync(s.now);
+      if (handlers.snapshot) handlers.snapshot(s);
+    });
+
+    // Every pushed event carries the seq, including kinds this page does not
+    // draw, so all of them count when looking for a gap.
+    socket.onAny(function (name, e) {
+      if (name === "snapshot" || !e || typeof e !== "object") return;
+      if (typeof e.seq === "number" && lastSeq !== null) {
+        if (e.seq <= lastSeq) return;           // already in the snapshot
+        if (e.seq > lastSeq + 1) {              // missed one: state may be stale
+          requestSnapshot();
+          return;
+        }
+      }
+      if (typeof e.seq === "number") lastSeq = e.seq;
+      if (handlers[name]) handlers[name](e);
+      if (handlers.any) handlers.any(name, e);
+    });
+
+    setStatus(false);
+    return { socket: socket, requestSnapshot: requestSnapshot };
+  }
+
+  /** JSON request; resolves to {ok, status, body}; a network fault gives status 0. */
+  function api(method, url, body) {
+    var opts = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(url, opts).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (!res.ok && !(data && data.error)) {
+          data = { error: { code: res.status >= 500 ? "server" : "invalid_json", message: "" } };
+        }
+        return { ok: res.ok, status: res.status, body: data };
+      });
+    }, function () {
+      return { ok: false, status: 0, body: { error: { code: "network", message: "" } } };
+    });
+  }
+
+  window.HallQ = window.HallQ || {};
+  window.HallQ.live = live;
+  window.HallQ.api = api;
+})();

@@ -1,0 +1,85 @@
+"""The hall display recovers by itself when the server dies and comes back."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PASSWORD, demo_server
+from tests.e2e.hallhttp import HallClient
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_the_display_reconnects_after_kill_9_and_shows_the_next_call(open_page, tmp_path):
+    server = demo_server(tmp_path / "data").start()
+    try:
+        page = open_page(server.url + "/display")
+        status = page.locator("[data-live-status]")
+        expect(status).to_have_attribute("data-live-status", "online")
+        clerk = HallClient(server.url)
+        clerk.sign_in("zhang", PASSWORD, window=1)
+        first = clerk.issue("A")["number"]
+        second = clerk.issue("A")["number"]
+        clerk.post("/api/windows/1/call-next")
+        expect(page.locator("#latest")).to_have_attribute("data-number", first)
+
+        server.kill()
+        expect(status).to_have_attribute("data-live-status", "offline")
+        server.start()
+        expect(status).to_have_attribute("data-live-status", "online", timeout=20_000)
+
+        # The page was never reloaded: the next call arrives over the new connection.
+        clerk = HallClient(server.url)
+        clerk.sign_in("zhang", PASSWORD, window=1)
+        clerk.post("/api/windows/1/start")
+        clerk.post("/api/windows/1/call-next")
+        expect(page.locator("#latest")).to_have_attribute("data-number", second)
+        expect(page.locator("#latest-window")).to_have_text("请到 1号窗口 办理")
+        expect(page.locator(f'#recent tr[data-number="{first}"] td').nth(1)).to_have_text("1号窗口")
+    finally:
+        server.stop()
+
+
+def test_a_missed_event_makes_the_display_ask_for_a_new_snapshot(hall_server, open_page, api):
+    """Drop one ticket_called frame on the wire: the next event's seq shows the gap,
+    the page asks for a snapshot, and the call it never heard of is still shown."""
+    dropped = []
+    upgraded = []
+
+    def route(ws):
+        server = ws.connect_to_server()
+
+        def from_page(message):
+            if message == "5":  # engine.io upgrade: from now on events come this way
+                upgraded.append(True)
+            server.send(message)
+
+        def from_server(message):
+            if isinstance(message, str) and '"ticket_called"' in message and not dropped:
+                dropped.append(message)
+                return
+            ws.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(from_server)
+
+    page = open_page(None)
+    page.route_web_socket("**/socket.io/**", route)
+    page.goto(hall_server.url + "/display")
+    expect(page.locator("[data-live-status]")).to_have_attribute("data-live-status", "online")
+    for _ in range(100):
+        if upgraded:
+            break
+        page.wait_for_timeout(50)
+    assert upgraded, "the page never moved its Socket.IO link to the websocket"
+
+    clerk = api()
+    clerk.sign_in("wang", PASSWORD, window=4)
+    number = clerk.issue("F")["number"]
+    clerk.post("/api/windows/4/call", {"ticket": number})
+
+    expect(page.locator("#latest")).to_have_attribute("data-number", number)
+    expect(page.locator("#latest-window")).to_have_text("请到 4号窗口 办理")
+    assert len(dropped) == 1 and f'"number":"{number}"' in dropped[0].replace(" ", "")
+    clerk.post("/api/windows/4/no-show")
+    clerk.post("/api/logout")
