@@ -1,0 +1,259 @@
+"""A transport to one device or one RS-485 line, opened from a URL.
+
+    /dev/ttyUSB0                         serial port (also a pty slave path)
+    /dev/ttyUSB0?baudrate=19200&parity=E serial port with framing options
+    socket://192.168.1.60:4001           serial-to-Ethernet server (raw TCP)
+    rfc2217://192.168.1.21:2217          a serial port shared by another PC
+    loop://                              loopback, for experiments
+
+Everything is opened through pyserial's `serial_for_url`. A `Link` owns one
+background thread that opens the port, reads from it, and when the cable is
+pulled (or the TCP peer goes away) closes it and reopens it with a capped
+exponential backoff, so an unplug followed by a replug recovers within about
+a second. Its state is one of connecting / online / faulted and is reported
+through `on_state(name, state, detail)` on every change; the same failure
+repeated while reconnecting is logged once, not once per attempt.
+
+`write()` raises `LinkDown` when the link is not online (or the write fails):
+callers that must not block or raise (drivers) catch it and count a miss.
+Received bytes go to `on_data(bytes)` on the link's own thread; that callback
+must be quick (parse and hand off), because the thread also notices faults.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, Optional
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import serial
+
+log = logging.getLogger(__name__)
+
+CONNECTING, ONLINE, FAULTED = "connecting", "online", "faulted"
+
+_FLAG = lambda v: str(v).lower() in ("1", "true", "yes", "on")  # noqa: E731
+SERIAL_OPTIONS: dict[str, Callable] = {
+    "baudrate": int, "bytesize": int, "parity": lambda v: str(v).upper(), "stopbits": float,
+    "rtscts": _FLAG, "xonxoff": _FLAG, "dsrdtr": _FLAG,
+}
+
+
+class LinkDown(Exception):
+    """The link is not online, or the write failed; the link reconnects by itself."""
+
+
+class LinkSettingsError(ValueError):
+    """A link URL or option the link cannot use; the message says what to fix."""
+
+
+def parse_link_url(url: str, **defaults) -> tuple[str, dict]:
+    """Split `url` into the URL pyserial opens and the serial options.
+
+    Options come from the keyword defaults, overridden by a query string
+    (`/dev/ttyS0?baudrate=19200&parity=E`). Unknown query keys stay in the URL
+    for pyserial's own handlers (`socket://h:p?logging=debug`).
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise LinkSettingsError("设备连接 link 为空：请填写串口路径或 socket://主机:端口。"
+                                " / The device link is empty: give a serial path or socket://host:port.")
+    options = {k: v for k, v in defaults.items() if v is not None}
+    parts = urlsplit(url.strip())
+    rest = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key in SERIAL_OPTIONS:
+            try:
+                options[key] = SERIAL_OPTIONS[key](value)
+            except ValueError:
+                raise LinkSettingsError(f"连接 {url} 的参数 {key}={value!r} 无效。"
+                                        f" / Link option {key}={value!r} in {url} is not valid.") from None
+        else:
+            rest.append(f"{key}={value}" if value else key)
+    plain = urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(rest), parts.fragment))
+    if options.get("parity", "N") not in ("N", "E", "O", "M", "S"):
+        raise LinkSettingsError(f"连接 {url} 的校验位 parity 只能是 N/E/O/M/S。"
+                                f" / parity in {url} must be one of N, E, O, M, S.")
+    return plain, options
+
+
+class Link:
+    """One transport opened from a URL, kept open by a background thread.
+
+    `Link(url, name=..., on_state=..., on_data=...)` then `start()`. The
+    backoff between reopen attempts starts at `backoff_min` seconds and
+    doubles up to `backoff_max` (1 s by default, so a replugged cable is
+    back within about a second).
+    """
+
+    def __init__(self, url: str, *, name: str,
+                 on_state: Optional[Callable[[str, str, str], None]] = None,
+                 on_data: Optional[Callable[[bytes], None]] = None,
+                 on_idle: Optional[Callable[[], None]] = None,
+                 baudrate: int = 9600, bytesize: int = 8, parity: str = "N", stopbits: float = 1,
+                 read_timeout: float = 0.05, write_timeout: float = 1.0,
+                 backoff_min: float = 0.05, backoff_max: float = 1.0):
+        self.url = url
+        self.name = name
+        self.on_state = on_state
+        self.on_data = on_data
+        self.on_idle = on_idle
+        self._open_url, self._options = parse_link_url(
+            url, baudrate=baudrate, bytesize=bytesize, parity=parity, stopbits=stopbits)
+        self.read_timeout = read_timeout
+        self.write_timeout = write_timeout
+        self.backoff_min = backoff_min
+        self.backoff_max = backoff_max
+        self.state = CONNECTING
+        self.detail = ""
+        self.opened = 0          # how many times the port was opened (reconnects + 1)
+        self._port: Optional[serial.SerialBase] = None
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._broken = threading.Event()
+        self._online = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._last_logged = ""
+
+    # -- life cycle ------------------------------------------------------------
+
+    def start(self) -> "Link":
+        """Start the thread that opens, reads and reopens the port."""
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name=f"link-{self.name}", daemon=True)
+            self._thread.start()
+        return self
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop the thread and close the port; the link stays closed."""
+        self._stop.set()
+        port = self._port
+        if port is not None and hasattr(port, "cancel_read"):
+            try:
+                port.cancel_read()
+            except Exception:  # the port may already be gone; closing is all we want
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._close_port()
+
+    def wait_online(self, timeout: float) -> bool:
+        """Block until the link is online (or `timeout` seconds pass); for tests and start-up."""
+        return self._online.wait(timeout)
+
+    @property
+    def is_online(self) -> bool:
+        return self.state == ONLINE
+
+    # -- I/O -------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Send `data` whole; raises LinkDown when offline or when the write fails."""
+        port = self._port
+        if self.state != ONLINE or port is None:
+            raise LinkDown(f"{self.name}: {self.state} {self.detail}".strip())
+        with self._write_lock:
+            try:
+                port.write(data)
+                port.flush()
+            except Exception as exc:  # any wire failure means "reconnect"
+                self._broken.set()
+                raise LinkDown(f"{self.name}: write failed: {exc}") from exc
+
+    # -- the thread ------------------------------------------------------------
+
+    def _run(self) -> None:
+        delay = self.backoff_min
+        while not self._stop.is_set():
+            try:
+                port = serial.serial_for_url(self._open_url, timeout=self.read_timeout,
+                                             write_timeout=self.write_timeout, **self._options)
+            except Exception as exc:  # not there yet: wait and try again
+                self._set_state(FAULTED, _describe(exc))
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.backoff_max)
+                continue
+            self._port = port
+            self._broken.clear()
+            self.opened += 1
+            self._set_state(ONLINE, "")
+            delay = self.backoff_min
+            error = self._read_until_broken(port)
+            if self._stop.is_set():
+                break
+            # Report first: pyserial's socket close() sleeps 0.3 s.
+            self._set_state(FAULTED, error)
+            self._close_port(wait=False)
+            self._stop.wait(delay)
+        self._online.clear()
+
+    def _read_until_broken(self, port) -> str:
+        while not self._stop.is_set():
+            if self._broken.is_set():
+                return "write failed"
+            try:
+                waiting = port.in_waiting if hasattr(port, "in_waiting") else 0
+                data = port.read(waiting or 1)
+            except Exception as exc:  # the cable is gone or the peer closed
+                return _describe(exc)
+            if data:
+                self._deliver(data)
+            elif self.on_idle is not None:
+                try:
+                    self.on_idle()
+                except Exception:
+                    log.exception("link %s: idle handler failed", self.name)
+        return "closed"
+
+    def _deliver(self, data: bytes) -> None:
+        if self.on_data is None:
+            return
+        try:
+            self.on_data(data)
+        except Exception:  # a parser bug must not take the link down
+            log.exception("link %s: data handler failed", self.name)
+
+    def _close_port(self, wait: bool = True) -> None:
+        port, self._port = self._port, None
+        if port is None:
+            return
+        if wait:
+            _quiet_close(port)
+        else:
+            # pyserial's socket close() sleeps 0.3 s; a broken port is closed
+            # aside so that reconnecting is not delayed by it.
+            threading.Thread(target=_quiet_close, args=(port,), name=f"close-{self.name}", daemon=True).start()
+
+    def _set_state(self, state: str, detail: str) -> None:
+        if state == ONLINE:
+            self._online.set()
+            if self._last_logged:
+                log.info("link %s (%s) is back online", self.name, self.url)
+            self._last_logged = ""
+        else:
+            self._online.clear()
+            # The same failure repeats on every reconnect attempt: say it once.
+            if detail != self._last_logged:
+                log.warning("link %s (%s) %s: %s", self.name, self.url, state, detail)
+                self._last_logged = detail
+        if (state, detail) == (self.state, self.detail):
+            return
+        self.state, self.detail = state, detail
+        if self.on_state is not None:
+            try:
+                self.on_state(self.name, state, detail)
+            except Exception:
+                log.exception("link %s: state handler failed", self.name)
+
+
+def _quiet_close(port) -> None:
+    try:
+        port.close()
+    except Exception:  # already broken; closing is all we want
+        pass
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return text.splitlines()[0][:200]
