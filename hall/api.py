@@ -119,6 +119,32 @@ def list_appointments():
          "status": a.status, "ticket_id": a.ticket_id} for a in hall.store.appointments_of_day(day)]})
 
 
+@bp.post("/tickets/<number>/reprint")
+def reprint(number):
+    """Staff: print a ticket again (after paper ran out, or for a citizen who lost it)."""
+    auth.require_role("staff")
+    hall = _hall()
+    ticket = hall.ticket_by_number(number)
+    body = {"ahead": hall.ahead_of(ticket), "wait_minutes": hall.wait_minutes(ticket) if ticket.status == "waiting" else None,
+            "progress_url": request.host_url.rstrip("/") + f"/t/{ticket.token}"}
+    devices = current_app.extensions["hallq_devices"]
+    if devices.printer is None:
+        raise HallError("no_printer", "本大厅未配置小票打印机。", "This hall has no ticket printer.", 404)
+    result = devices.print_ticket(ticket, body, reprint=True)
+    return jsonify({"ticket": hall.ticket_json(hall.ticket_by_number(number)), "print": result})
+
+
+@bp.get("/reprints")
+def reprints():
+    """Staff: today's tickets the printer did not print, still open."""
+    auth.require_role("staff")
+    hall = _hall()
+    with hall._lock:
+        todo = [hall.ticket_json(t) for t in sorted(hall.state.tickets.values(), key=lambda t: t.id)
+                if t.print_status == "not_printed" and t.is_open]
+    return jsonify({"tickets": todo})
+
+
 @bp.post("/tickets/<number>/priority")
 def mark_priority(number):
     auth.require_role("staff")

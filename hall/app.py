@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Optional
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request, send_file
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
@@ -29,9 +29,13 @@ def _no_printer(ticket, issued: dict) -> dict:
 
 
 def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data",
-               clock: Callable = system_now, printer: Callable = _no_printer,
-               testing: bool = False) -> Flask:
-    """Build the hall server. `app.extensions['hallq']` is the Hall; `['socketio']` the push server."""
+               clock: Callable = system_now, testing: bool = False,
+               devices: Optional[dict] = None) -> Flask:
+    """Build the hall server. `app.extensions['hallq']` is the Hall; `['socketio']` the push server.
+
+    `devices` are [devices] settings that replace the configuration's (the demo
+    passes its simulators' addresses here).
+    """
     config = config or load_config()
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -47,7 +51,13 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     app.extensions["hallq"] = hall
     if not testing:
         app.extensions["hallq_ticker"] = hall.start_ticker()
-    app.extensions["hallq_printer"] = printer
+
+    from hall.devices import build_devices
+    manager = build_devices(hall, config.devices if devices is None else devices, data_dir)
+    hall.devices = manager
+    hall.ser.audio = manager.voice is not None
+    app.extensions["hallq_devices"] = manager
+    app.extensions["hallq_printer"] = manager.print_ticket if manager.printer else _no_printer
 
     socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False)
     init_push(socketio, hall)
@@ -71,6 +81,22 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     @app.get("/")
     def index():
         return render_template("index.html", hall_name=config.name)
+
+    @app.get("/audio/call/<number>/<int:window>.wav")
+    def call_audio(number, window):
+        """The joined announcement of a call, for a display PC that has the hall's speakers."""
+        if manager.voice is None:
+            raise HallError("no_voice", "本大厅未配置语音播报。", "This hall has no voice announcements.", 404)
+        lang = request.args.get("lang")
+        try:
+            path = manager.voice.audio_path_for(number, window, lang)
+        except ValueError as exc:
+            raise HallError("invalid_field", f"无法生成该叫号语音：{exc}", str(exc), 400) from None
+        except Exception as exc:  # the clip set is not loaded: the voice device is faulted
+            raise HallError("voice_unavailable", "语音播报暂不可用，请查看设备状态。", str(exc), 503) from None
+        return send_file(path, mimetype="audio/wav", max_age=3600)
+
+    manager.start()
 
     @app.get("/healthz")
     def healthz():

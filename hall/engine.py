@@ -282,6 +282,22 @@ class Engine:
             Event("window_changed", now, window=nw),
             self._queue_event(state, service.code, now, plus=nt)), result=nt)
 
+    def record_print(self, state: HallState, ticket_id: int, status: str, reason: Optional[str],
+                     reprint: bool, now: datetime) -> Change:
+        """What the printer made of a ticket: printed, or not (then it waits for a reprint)."""
+        t = state.tickets.get(ticket_id)
+        if t is None:
+            raise HallError("unknown_ticket", "今天没有这个号。", "No such ticket today.", 404)
+        nt = replace(t, print_status=status)
+        return Change(tickets=(nt,), events=(Event("ticket_printed", now, ticket=nt, data={
+            "status": status, "reason": reason, "reprint": reprint}),), result=nt)
+
+    def device_changed(self, state: HallState, device: str, kind: str, dstate: str, detail: str,
+                       now: datetime) -> Change:
+        """A device's state changed (online, faulted, paper_out…): logged, shown on the board."""
+        return Change(events=(Event("device_changed", now, data={"device": device, "kind": kind, "state": dstate,
+                                                                  "detail": detail}),))
+
     def cancel(self, state: HallState, number: str, now: datetime) -> Change:
         """Withdraw a waiting ticket (the citizen left or asked)."""
         ticket = self._ticket_by_number(state, number)

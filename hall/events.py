@@ -26,12 +26,14 @@ EVENT_NAMES = (
     "ticket_transferred",
     "ticket_prioritised",
     "ticket_rejoined",
+    "ticket_printed",
     "window_changed",
     "queue_changed",
     "business_day_started",
     "business_day_ended",
     "appointment_missed",
     "id_blocked",
+    "device_changed",
 )
 
 

@@ -28,6 +28,7 @@ class Hall:
                  clock: Callable[[], datetime] = system_now, id_key: bytes = b"hallq"):
         self.config = config
         self.id_key = id_key
+        self.devices = None  # the DeviceManager, when the app attached one
         self._forecast_cache: tuple = (None, None)   # (seq, minute) -> forecast; the clock moves it too
         self._waits_cache: tuple = (None, None)
         self.store = store
@@ -147,6 +148,16 @@ class Hall:
             raise HallError("duplicate_appointment", "预约码已存在，未导入任何预约；请检查重复的预约码。",
                             "An appointment code already exists; nothing was imported.") from None
         return appts
+
+    def record_print(self, ticket_id: int, status: str, reason: Optional[str], reprint: bool = False) -> Ticket:
+        return self._run(self.engine.record_print, ticket_id, status, reason, reprint)
+
+    def device_changed(self, device: str, kind: str, state: str, detail: str) -> None:
+        self._run(self.engine.device_changed, device, kind, state, detail)
+
+    def ticket_by_number(self, number: str) -> Ticket:
+        with self._lock:
+            return self.engine._ticket_by_number(self.state, number)
 
     def mark_priority(self, number: str, category: str) -> Ticket:
         return self._run(self.engine.mark_priority, number, category)
@@ -344,4 +355,5 @@ class Hall:
                     "now": self.clock().astimezone(self.engine.tz).isoformat(timespec="seconds"),
                     "hall": {"name": self.config.name, "name_en": self.config.name_en},
                     "services": services, "windows": windows,
-                    "waiting": [self.ser.ticket(t) for t in waiting], "recent_calls": recent}
+                    "waiting": [self.ser.ticket(t) for t in waiting], "recent_calls": recent,
+                    "devices": self.devices.snapshot() if self.devices else []}

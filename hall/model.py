@@ -179,6 +179,7 @@ class Ticket:
     id_masked: Optional[str] = None
     target_window: Optional[int] = None   # transferred to this window only
     steps: tuple[Step, ...] = ()
+    print_status: Optional[str] = None    # printed, not_printed (to reprint); None: no printer
 
     @property
     def is_open(self) -> bool:

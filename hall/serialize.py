@@ -20,6 +20,7 @@ class Serializer:
     def __init__(self, config: HallConfig, tz):
         self.config = config
         self.tz = tz
+        self.audio = False  # a voice device serves each call's joined announcement
 
     def ticket(self, t: Ticket) -> dict:
         """A ticket as the public sees it: never its token or ID number."""
@@ -41,7 +42,7 @@ class Serializer:
             "matter": t.matter, "matter_name": matter.name if matter else None,
             "matter_name_en": matter.name_en if matter else None,
             "appointment": t.appointment, "queued_at": iso(t.place, self.tz), "target_window": t.target_window,
-            "real_name": bool(t.id_hash),
+            "real_name": bool(t.id_hash), "print_status": t.print_status,
             "steps": [{"service": s.service, "queued_at": iso(s.queued_at, self.tz),
                        "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in s.calls],
                        "started_at": iso(s.started_at, self.tz), "ended_at": iso(s.ended_at, self.tz),
@@ -67,6 +68,8 @@ class Serializer:
             out.update(number=t.number, service=t.service, window=e.window.id,
                        window_name=cfg.name, window_name_en=cfg.name_en, staff=e.window.staff,
                        recall=bool(e.data.get("recall")), ticket=self.ticket(t))
+            if self.audio:
+                out["audio_url"] = f"/audio/call/{t.number}/{e.window.id}.wav"
             return out
         if t is not None:
             out.update(number=t.number, service=t.service, window=t.window, ticket=self.ticket(t))

@@ -123,11 +123,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX blocks_id ON blocks (id_hash)
     """,
+    # 3: what became of each ticket at the printer, so a failed one can be reprinted.
+    """
+    ALTER TABLE tickets ADD COLUMN print_status TEXT
+    """,
 ]
 
 _TICKET_COLUMNS = ("id, business_day, service, number, serial, status, issued_at, calls, started_at, finished_at,"
                    " window, staff, token, queued_at, priority, matter, appointment, id_hash, id_masked,"
-                   " target_window, steps")
+                   " target_window, steps, print_status")
 
 
 def _ts(dt: Optional[datetime]) -> Optional[str]:
@@ -149,17 +153,17 @@ def _ticket_row(t: Ticket) -> tuple:
     return (t.id, t.business_day.isoformat(), t.service, t.number, t.serial, t.status, _ts(t.issued_at),
             json.dumps(_calls(t.calls)), _ts(t.started_at), _ts(t.finished_at), t.window, t.staff, t.token,
             _ts(t.queued_at), t.priority, t.matter, t.appointment, t.id_hash, t.id_masked, t.target_window,
-            json.dumps(steps))
+            json.dumps(steps), t.print_status)
 
 
 def _ticket(r) -> Ticket:
     (tid, day, service, number, serial, status, issued_at, calls, started_at, finished_at, window, staff, token,
-     queued_at, priority, matter, appointment, id_hash, id_masked, target_window, steps) = r
+     queued_at, priority, matter, appointment, id_hash, id_masked, target_window, steps, print_status) = r
     return Ticket(id=tid, business_day=date.fromisoformat(day), service=service, number=number, serial=serial,
                   status=status, issued_at=_dt(issued_at), calls=tuple(Call(_dt(a), w) for a, w in json.loads(calls)),
                   started_at=_dt(started_at), finished_at=_dt(finished_at), window=window, staff=staff, token=token,
                   queued_at=_dt(queued_at), priority=priority, matter=matter, appointment=appointment,
-                  id_hash=id_hash, id_masked=id_masked, target_window=target_window,
+                  id_hash=id_hash, id_masked=id_masked, target_window=target_window, print_status=print_status,
                   steps=tuple(Step(service=s["service"], queued_at=_dt(s["queued_at"]),
                                    calls=tuple(Call(_dt(a), w) for a, w in s["calls"]),
                                    started_at=_dt(s["started_at"]), ended_at=_dt(s["ended_at"]),
@@ -227,7 +231,7 @@ class Store:
             c.execute("BEGIN IMMEDIATE")
             try:
                 for t in change.tickets:
-                    c.execute(f"INSERT OR REPLACE INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * 21)})",
+                    c.execute(f"INSERT OR REPLACE INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * 22)})",
                               _ticket_row(t))
                 for w in change.windows:
                     c.execute("INSERT OR REPLACE INTO windows (id, status, staff, staff_name, pause_reason, current,"

@@ -1,0 +1,152 @@
+"""The hall's devices: built from the configuration, fed from the bus, watched on the board.
+
+Each driver gets the hall's events on a bus thread of its own (so one slow
+or broken device never delays another, nor a screen) and reports its state
+through `on_state`, which the hall records as a `device_changed` event.
+Device kinds: printer (the kiosk's ticket printer), voice, and the serial
+devices — led, keypad, rater, wireless — when their drivers are installed.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Callable, Optional
+
+from hall.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class DeviceManager:
+    def __init__(self, hall):
+        self.hall = hall
+        self.drivers: dict[str, object] = {}
+        self.kinds: dict[str, str] = {}
+        self.states: dict[str, dict] = {}
+        self.printer = None
+        self.voice = None
+        self._lock = threading.Lock()
+
+    # -- building ----------------------------------------------------------------
+
+    def add(self, kind: str, driver, device_id: str) -> None:
+        """Attach a built driver: it hears every committed event from now on."""
+        self.drivers[device_id] = driver
+        self.kinds[device_id] = kind
+        self.states.setdefault(device_id, {"id": device_id, "kind": kind, "state": "connecting", "detail": "",
+                                           "since": None})
+        if kind == "printer":
+            self.printer = driver
+        elif kind == "voice":
+            self.voice = driver
+        if hasattr(driver, "handle") and kind != "printer":
+            self.hall.bus.subscribe(f"device-{device_id}", driver.handle)
+
+    def on_state(self, kind: str) -> Callable[[str, str, str], None]:
+        def report(device_id: str, state: str, detail: str = "") -> None:
+            with self._lock:
+                old = self.states.get(device_id, {})
+                if old.get("state") == state and old.get("detail") == detail:
+                    return
+                self.states[device_id] = {"id": device_id, "kind": kind, "state": state, "detail": detail or "",
+                                          "since": self.hall.clock().astimezone(self.hall.engine.tz)
+                                          .isoformat(timespec="seconds")}
+            try:
+                self.hall.device_changed(device_id, kind, state, detail or "")
+            except Exception:  # recording a device's state must never break the device
+                log.exception("could not record the state of %s", device_id)
+        return report
+
+    def start(self) -> None:
+        for device_id, driver in self.drivers.items():
+            try:
+                driver.start()
+            except Exception as exc:  # a device that cannot start is a state, not a crash
+                log.exception("device %s did not start", device_id)
+                self.on_state(self.kinds[device_id])(device_id, "faulted", str(exc))
+
+    def stop(self) -> None:
+        for driver in self.drivers.values():
+            try:
+                driver.stop()
+            except Exception:
+                log.exception("device did not stop cleanly")
+
+    def snapshot(self) -> list[dict]:
+        with self._lock:
+            return [dict(v) for v in self.states.values()]
+
+    # -- the printer seam ------------------------------------------------------------
+
+    def print_ticket(self, ticket, issued: dict, reprint: bool = False) -> dict:
+        """Print a ticket at the kiosk; record what became of it; tell the kiosk in one sentence."""
+        if self.printer is None:
+            return {"status": "not_configured", "message": None}
+        hall = self.hall
+        service = hall.config.service(ticket.service)
+        matter = service.matter(ticket.matter) if service and ticket.matter else None
+        extras = {"hall_name": hall.config.name, "matter_name": matter.name if matter else None,
+                  "people_ahead": issued.get("ahead"), "wait_minutes": issued.get("wait_minutes"),
+                  "progress_url": issued.get("progress_url"),
+                  "materials": "、".join(matter.materials[:2]) + ("等" if len(matter.materials) > 2 else "")
+                  if matter and matter.materials else None,
+                  "footer": "请留意叫号，过号请到导办台。"}
+        try:
+            job = self.printer.reprint if reprint else self.printer.print_ticket
+            result = job(hall.ticket_json(ticket), extras)
+            status, reason, message = result.status, result.reason, result.message
+        except Exception as exc:  # the kiosk still issues the ticket; it shows it on screen
+            log.exception("printing %s failed", ticket.number)
+            status, reason, message = "not_printed", "error", "打印小票时出错，请记下屏幕上的号码或扫码。"
+        hall.record_print(ticket.id, status, reason, reprint)
+        return {"status": status, "reason": reason, "message": None if status == "printed" else message}
+
+
+def build_devices(hall, settings: dict, data_dir) -> DeviceManager:
+    """Build every device configured under [devices]; a bad setting is a ConfigError sentence."""
+    manager = DeviceManager(hall)
+    known = {"printer", "voice", "led", "keypad", "rater", "wireless"}
+    for key in settings:
+        if key not in known:
+            raise ConfigError(f"devices.{key} is not a known device kind; expected one of {sorted(known)}.")
+    if "printer" in settings:
+        from devices.printer import PrinterDriver
+        s = dict(settings["printer"])
+        s.setdefault("id", "printer")
+        manager.add("printer", _built("printer", PrinterDriver, s, manager.on_state("printer")), s["id"])
+    if "voice" in settings:
+        from devices.voice import VoiceDriver
+        s = dict(settings["voice"])
+        s.setdefault("id", "voice")
+        s.setdefault("cache_dir", str(data_dir / "voice"))
+        s.setdefault("timezone", hall.config.timezone)
+        manager.add("voice", _built("voice", VoiceDriver, s, manager.on_state("voice")), s["id"])
+    for kind in ("led", "keypad", "rater", "wireless"):
+        entries = settings.get(kind, [])
+        if isinstance(entries, dict):
+            entries = [entries]
+        for i, s in enumerate(entries):
+            driver = _serial_driver(kind, hall, dict(s), manager.on_state(kind), i)
+            manager.add(kind, driver, driver_id(driver, kind, i))
+    return manager
+
+
+def driver_id(driver, kind: str, i: int) -> str:
+    return getattr(driver, "device_id", None) or getattr(driver, "id", None) or f"{kind}-{i + 1}"
+
+
+def _built(kind: str, cls, settings: dict, on_state):
+    try:
+        return cls(settings, on_state=on_state)
+    except ValueError as exc:
+        raise ConfigError(f"devices.{kind}: {getattr(exc, 'message', None) or exc}") from None
+
+
+def _serial_driver(kind: str, hall, settings: dict, on_state, i: int):
+    """LED displays, keypads, raters and wireless receivers (devices/led, keypad, rater, wireless)."""
+    from devices import serial_drivers
+    try:
+        return serial_drivers.build(kind, settings, hall=hall, on_state=on_state)
+    except ValueError as exc:
+        raise ConfigError(f"devices.{kind}[{i}]: {getattr(exc, 'message', None) or exc}") from None
