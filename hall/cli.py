@@ -128,10 +128,14 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
 
     def factory():
         from hall.app import create_app
-        app = create_app(config, data_dir=data_dir)
-        if demo and not args.no_devices:
-            from hall.demo import attach_simulated_devices
-            attach_simulated_devices(app)
+        if not demo or args.no_devices:
+            return create_app(config, data_dir=data_dir)
+        from hall.demo import start_simulators
+        from hall.lab import bp as lab_bp
+        sims = start_simulators(config, data_dir)
+        app = create_app(config, data_dir=data_dir, devices=sims.settings)
+        app.extensions["hallq_simulators"] = sims
+        app.register_blueprint(lab_bp)
         return app
 
     host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
@@ -139,8 +143,11 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
 
     def ready():
         print(f"HallQ {'demo ' if demo else ''}hall “{config.name}” is running; data in {data_dir}", flush=True)
-        for path, what in (("/kiosk", "取号机 kiosk"), ("/counter", "窗口叫号 counter"),
-                           ("/display", "大厅显示屏 hall display"), ("/board", "管理看板 manager's board")):
+        pages = [("/kiosk", "取号机 kiosk"), ("/counter", "窗口叫号 counter"),
+                 ("/display", "大厅显示屏 hall display"), ("/board", "管理看板 manager's board")]
+        if demo and not getattr(args, "no_devices", True):
+            pages.append(("/devices", "设备实验室 device lab"))
+        for path, what in pages:
             print(f"  {what:<28} {base}{path}", flush=True)
         if demo:
             print(f"Demo accounts (password {DEMO_PASSWORD}): " +

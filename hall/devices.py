@@ -47,7 +47,9 @@ class DeviceManager:
         def report(device_id: str, state: str, detail: str = "") -> None:
             with self._lock:
                 old = self.states.get(device_id, {})
-                if old.get("state") == state and old.get("detail") == detail:
+                if old.get("state") == state:
+                    # Only the detail moved (a voice queue's length): kept for the board, not logged.
+                    old["detail"] = detail or ""
                     return
                 self.states[device_id] = {"id": device_id, "kind": kind, "state": state, "detail": detail or "",
                                           "since": self.hall.clock().astimezone(self.hall.engine.tz)

@@ -1,0 +1,77 @@
+"""The device lab: what the simulated devices show and print, and their buttons.
+
+Halls use it to try wiring and configuration; it makes the demo complete.
+Only mounted when the hall runs on simulators (`hallq demo`).
+"""
+from __future__ import annotations
+
+import base64
+import io
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from hall.errors import HallError
+
+bp = Blueprint("lab", __name__)
+
+
+def _sims():
+    return current_app.extensions["hallq_simulators"]
+
+
+@bp.get("/devices")
+def lab_page():
+    hall = current_app.extensions["hallq"]
+    return render_template("lab.html", hall_name=hall.config.name)
+
+
+def _printed(t) -> dict:
+    images = []
+    for img in t.images:
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        images.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"))
+    return {"lines": [{"text": line.text, "size": list(line.size), "bold": line.bold, "align": line.align}
+                      for line in t.lines], "qr": t.qr, "images": images, "complete": t.complete}
+
+
+@bp.get("/api/lab")
+def lab_state():
+    sims = _sims()
+    p = sims.printer
+    body = {"printer": None, "serial": sims.serial.state() if sims.serial else None}
+    if p is not None:
+        body["printer"] = {"paper": p.paper, "cover_open": p.cover_open, "offline": p.offline, "silent": p.silent,
+                           "tickets": [_printed(t) for t in p.tickets[-20:]][::-1], "count": len(p.tickets)}
+    return jsonify(body)
+
+
+@bp.post("/api/lab/printer")
+def lab_printer():
+    """Set the simulated printer's state: {"paper": "ok"|"near_end"|"out", "cover_open", "offline", "silent"}."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise HallError("invalid_json", "请求内容不是有效的 JSON 对象。", "The body is not a JSON object.", 400)
+    p = _sims().printer
+    try:
+        p.set_state(paper=data.get("paper"), cover_open=data.get("cover_open"), offline=data.get("offline"),
+                    silent=data.get("silent"))
+    except ValueError as exc:
+        raise HallError("invalid_field", f"打印机状态无效：{exc}", str(exc), 400) from None
+    return lab_state()
+
+
+@bp.post("/api/lab/<kind>/<device>/press")
+def lab_press(kind, device):
+    """Press a key on a simulated rater, keypad or wireless remote: {"key": ...}."""
+    sims = _sims()
+    if sims.serial is None:
+        raise HallError("no_device", "没有模拟的串口设备。", "No simulated serial devices.", 404)
+    data = request.get_json(silent=True) or {}
+    try:
+        sims.serial.press(kind, device, data.get("key"))
+    except KeyError:
+        raise HallError("no_device", f"没有设备 {kind}/{device}。", f"No device {kind}/{device}.", 404) from None
+    except ValueError as exc:
+        raise HallError("invalid_field", f"按键无效：{exc}", str(exc), 400) from None
+    return lab_state()
