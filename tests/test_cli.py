@@ -1,0 +1,72 @@
+"""The `hallq` command as an administrator uses it: accounts, config checks, clear sentences."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import DEFAULT_CONFIG_PATH
+from hall import auth
+from hall.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def hallq(*args, stdin: str = "", data_dir=None):
+    cmd = [sys.executable, "-m", "hall.cli", *args]
+    if data_dir is not None:
+        cmd += ["--data-dir", str(data_dir)]
+    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+def test_user_add_reads_the_password_from_stdin(tmp_path):
+    r = hallq("user", "add", "zhang", "--role", "staff", "--name", "张敏", stdin="a-good-password\n", data_dir=tmp_path)
+    assert r.returncode == 0, r.stderr
+    user = Store(tmp_path / "hallq.db").get_user("zhang")
+    assert (user["name"], user["role"]) == ("张敏", "staff")
+    assert auth.check_password(user["password_hash"], "a-good-password")
+    assert "a-good-password" not in (tmp_path / "hallq.db").read_bytes().decode("latin-1")
+    r = hallq("user", "list", data_dir=tmp_path)
+    assert r.stdout.splitlines() == ["zhang\t张敏\tstaff"]
+
+
+@pytest.mark.parametrize("args, stdin, fragment", [
+    (("user", "add", "zhang", "--role", "staff"), "short\n", "at least 8 characters"),
+    (("user", "add", "bad name!", "--role", "staff"), "a-good-password\n", "username"),
+])
+def test_user_add_refuses_with_a_sentence(tmp_path, args, stdin, fragment):
+    r = hallq(*args, stdin=stdin, data_dir=tmp_path)
+    assert r.returncode == 2 and fragment in r.stderr and "Traceback" not in r.stderr
+
+
+def test_check_config_accepts_the_embedded_hall():
+    r = hallq("check-config", str(DEFAULT_CONFIG_PATH))
+    assert r.returncode == 0 and "6 services, 8 windows" in r.stdout
+
+
+@pytest.mark.parametrize("change, sentence", [
+    (('prefix = "B"', 'prefix = "BB"'), "services[1].prefix = 'BB' is not allowed; expected one capital letter A-Z."),
+    (('services = ["C"]', 'services = ["Q"]'),
+     "windows[4].services names 'Q', which is not a service; expected one of ['A', 'B', 'C', 'D', 'E', 'F']."),
+    (('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'), "hall.timezone = 'Mars/Olympus' is not a known time zone"),
+    (('priority_ratio = 2 ', 'priority_ratio = 0 '), "queue.priority_ratio = 0 is not allowed; expected a whole number from 1 to 100."),
+    (('id = 3\n', 'id = 2\n'), "windows[2].id = 2 is used twice"),
+    (('name = "税费"', 'nme = "税费"'), "services[3].nme is not a known key"),
+    (('[hall]', '[hall'), "is not valid TOML"),
+])
+def test_check_config_names_key_value_and_expectation(tmp_path, change, sentence):
+    text = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")
+    assert change[0] in text
+    bad = tmp_path / "hall.toml"
+    bad.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    r = hallq("check-config", str(bad))
+    assert r.returncode == 2
+    assert sentence in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_serve_refuses_a_bad_config_before_starting(tmp_path):
+    r = hallq("serve", "--config", str(tmp_path / "missing.toml"), data_dir=tmp_path)
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
