@@ -13,6 +13,11 @@ from hall.errors import HallError
 from hall.model import CANCELLED, HallConfig, Service, Ticket
 
 
+def origin_service(t: Ticket) -> str:
+    """The service a ticket was issued for (a transfer moves it on, but quotas count where it began)."""
+    return t.steps[0].service if t.steps else t.service
+
+
 def _hm(t: time) -> str:
     return t.strftime("%H:%M")
 
@@ -43,7 +48,7 @@ def check_open(config: HallConfig, service: Service, local: datetime, day_closed
 def check_quota(service: Service, today: Iterable[Ticket]) -> None:
     if service.daily_quota is None:
         return
-    issued = sum(1 for t in today if (t.steps[0].service if t.steps else t.service) == service.code)
+    issued = sum(1 for t in today if origin_service(t) == service.code)
     if issued >= service.daily_quota:
         raise HallError("quota_exhausted", f"{service.name}今日号已取完，请明天再来或预约。",
                         f"All of today's tickets for {service.name_en} are taken.")
@@ -62,7 +67,7 @@ def check_person(service: Service, today: Iterable[Ticket], id_hash: Optional[st
                         f"This ID is blocked until {blocked_until.isoformat()} after repeated missed appointments.", 403)
     if service.person_daily_limit is None:
         return
-    mine = sum(1 for t in today if t.id_hash == id_hash and t.service == service.code and t.status != CANCELLED)
+    mine = sum(1 for t in today if t.id_hash == id_hash and origin_service(t) == service.code and t.status != CANCELLED)
     if mine >= service.person_daily_limit:
         raise HallError("person_limit", f"您今日已取过{service.name}的号，每人每天限取{service.person_daily_limit}个。",
                         f"You already have today's ticket for {service.name_en} (limit {service.person_daily_limit}).")

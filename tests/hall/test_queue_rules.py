@@ -105,16 +105,19 @@ def test_work_profile_order(tmp_path, arrivals, window, expected):
 
 # -- transfers -----------------------------------------------------------------
 
-@pytest.mark.parametrize("keeps_place, expected", [(True, ["B002", "B001", "B003"]), (False, ["B002", "B001", "B003"])])
+@pytest.mark.parametrize("keeps_place, expected", [
+    (True, ["B002", "A001", "B003"]),     # keeps its 09:02 place: after B002 (09:01), before B003 (09:03)
+    (False, ["A001", "B002", "B003"]),    # the head of the line
+])
 def test_transfer_keeps_its_number_and_place(tmp_path, keeps_place, expected):
     h = make_hall(tmp_path, replace={"transfer_keeps_place = true": f"transfer_keeps_place = {str(keeps_place).lower()}"})
-    h.issue_ticket("B")
+    h.issue_ticket("B")               # B001 09:00
     h.clock_.advance(minutes=1)
-    h.issue_ticket("A")               # A001, issued before B002
+    h.issue_ticket("B")               # B002 09:01
     h.clock_.advance(minutes=1)
-    h.issue_ticket("B")               # B002
+    h.issue_ticket("A")               # A001 09:02
     h.clock_.advance(minutes=1)
-    h.issue_ticket("B")               # B003
+    h.issue_ticket("B")               # B003 09:03
     h.open_window(2, "zhang", "张敏")
     h.open_window(3, "li", "李强")
     h.call_next(3)                    # B001 at window 3
@@ -125,12 +128,17 @@ def test_transfer_keeps_its_number_and_place(tmp_path, keeps_place, expected):
     t = h.transfer(2, "B")            # A001 needs social security too
     assert (t.number, t.service, t.status) == ("A001", "B", "waiting")
     assert [s.service for s in t.steps] == ["A"] and t.steps[0].outcome == "transferred"
-    order = [x.number for x in h.state.waiting(("B",))]
-    if keeps_place:
-        assert order == ["A001", "B002", "B003"]   # issued 09:01, before B002
-    else:
-        assert order == ["A001", "B002", "B003"]   # head of the line
-    assert h.call_next(3).number == "A001"
+    assert [x.number for x in h.state.waiting(("B",))] == expected
+    assert h.call_next(3).number == expected[0]
+
+
+def test_a_transferred_real_name_ticket_still_counts_for_its_first_service(tmp_path):
+    h = make_hall(tmp_path)
+    h.issue_ticket("E", id_number=ELDER_ID)
+    h.open_window(7, "zhang", "张敏")
+    h.call_next(7)
+    h.transfer(7, "F")
+    assert code_of(lambda: h.issue_ticket("E", id_number=ELDER_ID)) == "person_limit"
 
 
 def test_transfer_to_a_window_is_called_only_there(tmp_path):
