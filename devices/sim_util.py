@@ -253,3 +253,36 @@ def make_endpoint(on_bytes: Callable[[bytes], None], *, transport: str = "pty", 
     if transport == "tcp":
         return TcpEndpoint(on_bytes, name=name)
     raise ValueError(f"unknown simulator transport {transport!r}: use 'pty' or 'tcp'")
+
+
+class SharedLine:
+    """One RS-485 line with several simulated devices on it (keypads and raters together).
+
+    Pass it as `line=` to the simulators; each sees every byte and answers
+    only for its own addresses, as on a real multi-drop line.
+    """
+
+    def __init__(self, *, transport: str = "pty", name: str = "line"):
+        self._handlers: list[Callable[[bytes], None]] = []
+        self.endpoint = make_endpoint(self._fan_out, transport=transport, name=name)
+
+    @property
+    def url(self) -> str:
+        return self.endpoint.url
+
+    def add(self, on_bytes: Callable[[bytes], None]) -> Endpoint:
+        self._handlers.append(on_bytes)
+        return self.endpoint
+
+    def _fan_out(self, data: bytes) -> None:
+        for handler in list(self._handlers):
+            handler(data)
+
+    def close(self) -> None:
+        self.endpoint.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -61,12 +61,22 @@ class DeviceManager:
         return report
 
     def start(self) -> None:
+        """Start every driver, then show each the windows as they are now (a display must not
+        stay blank until the next event after a restart)."""
         for device_id, driver in self.drivers.items():
             try:
                 driver.start()
             except Exception as exc:  # a device that cannot start is a state, not a crash
                 log.exception("device %s did not start", device_id)
                 self.on_state(self.kinds[device_id])(device_id, "faulted", str(exc))
+        for w in self.hall.config.windows:
+            current = {"event": "window_changed", "window": self.hall.window_json(w.id), "replay": True}
+            for device_id, driver in self.drivers.items():
+                if self.kinds[device_id] in ("led", "keypad", "rater"):
+                    try:
+                        driver.handle(current)
+                    except Exception:
+                        log.exception("device %s refused the current window state", device_id)
 
     def stop(self) -> None:
         for driver in self.drivers.values():
@@ -124,12 +134,22 @@ def build_devices(hall, settings: dict, data_dir) -> DeviceManager:
         s.setdefault("cache_dir", str(data_dir / "voice"))
         s.setdefault("timezone", hall.config.timezone)
         manager.add("voice", _built("voice", VoiceDriver, s, manager.on_state("voice")), s["id"])
-    for kind in ("led", "keypad", "rater", "wireless"):
+    serial = None
+    # Raters before keypads: a keypad's rate key arms the rater of its window.
+    for kind in ("led", "rater", "keypad", "wireless"):
         entries = settings.get(kind, [])
         if isinstance(entries, dict):
             entries = [entries]
+        if not isinstance(entries, list):
+            raise ConfigError(f"devices.{kind} must be [[devices.{kind}]] entries.")
         for i, s in enumerate(entries):
-            driver = _serial_driver(kind, hall, dict(s), manager.on_state(kind), i)
+            if serial is None:
+                from devices.serial_drivers import SerialDevices
+                serial = SerialDevices(hall)
+            try:
+                driver = serial.build(kind, dict(s), manager.on_state(kind))
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ConfigError(f"devices.{kind}[{i}]: {getattr(exc, 'message', None) or exc}") from None
             manager.add(kind, driver, driver_id(driver, kind, i))
     return manager
 
@@ -143,12 +163,3 @@ def _built(kind: str, cls, settings: dict, on_state):
         return cls(settings, on_state=on_state)
     except ValueError as exc:
         raise ConfigError(f"devices.{kind}: {getattr(exc, 'message', None) or exc}") from None
-
-
-def _serial_driver(kind: str, hall, settings: dict, on_state, i: int):
-    """LED displays, keypads, raters and wireless receivers (devices/led, keypad, rater, wireless)."""
-    from devices import serial_drivers
-    try:
-        return serial_drivers.build(kind, settings, hall=hall, on_state=on_state)
-    except ValueError as exc:
-        raise ConfigError(f"devices.{kind}[{i}]: {getattr(exc, 'message', None) or exc}") from None
