@@ -166,9 +166,12 @@ class Link:
     def _run(self) -> None:
         delay = self.backoff_min
         while not self._stop.is_set():
+            # pyserial's RFC 2217 client has no write timeout; its socket's own timeout bounds writes.
+            timeouts = {"timeout": self.read_timeout}
+            if not self._open_url.startswith("rfc2217://"):
+                timeouts["write_timeout"] = self.write_timeout
             try:
-                port = serial.serial_for_url(self._open_url, timeout=self.read_timeout,
-                                             write_timeout=self.write_timeout, **self._options)
+                port = serial.serial_for_url(self._open_url, **timeouts, **self._options)
             except Exception as exc:  # not there yet: wait and try again
                 self._set_state(FAULTED, _describe(exc))
                 self._stop.wait(delay)

@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", default=None, help="the name shown on screens (default: the username)")
     usub.add_parser("list", parents=[common], help="list accounts")
 
+    agent = sub.add_parser("device-agent", parents=[common],
+                           help="share this PC's serial ports with the hall server (RFC 2217)")
+    agent.add_argument("--share", action="append", required=True, metavar="DEVICE=PORT",
+                       help="a local serial port and the TCP port to serve it on, e.g. /dev/ttyUSB0=7000 (repeatable)")
+    agent.add_argument("--host", default="0.0.0.0")
+
     check = sub.add_parser("check-config", parents=[common], help="validate a hall configuration file")
     check.add_argument("file", type=Path)
     return p
@@ -69,6 +75,13 @@ def main(argv=None) -> int:
     try:
         if args.command == "check-config":
             return _check_config(args.file)
+        if args.command == "device-agent":
+            from devices.agent import main as agent_main
+            try:
+                return agent_main(args.share, args.host)
+            except ValueError as exc:
+                print(f"hallq: {exc}", file=sys.stderr)
+                return 2
         if args.command == "user":
             return _user(args, data_dir)
         if args.command == "serve":

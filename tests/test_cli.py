@@ -70,3 +70,8 @@ def test_check_config_names_key_value_and_expectation(tmp_path, change, sentence
 def test_serve_refuses_a_bad_config_before_starting(tmp_path):
     r = hallq("serve", "--config", str(tmp_path / "missing.toml"), data_dir=tmp_path)
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_device_agent_refuses_a_bad_share():
+    r = hallq("device-agent", "--share", "/dev/ttyUSB0")
+    assert r.returncode == 2 and "/dev/ttyUSB0=7000" in r.stderr and "Traceback" not in r.stderr
