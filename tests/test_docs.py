@@ -41,3 +41,19 @@ def test_every_cli_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in ("hallq demo", "hallq serve", "hallq user add", "hallq check-config", "make demo", "make test"):
         assert command in readme
+
+
+def test_the_devices_example_in_the_docs_builds(tmp_path):
+    """docs/devices.md's example is a valid [devices] section for every kind (nothing is opened)."""
+    from config import DEFAULT_CONFIG_PATH, parse_config
+    from hall.clock import system_now
+    from hall.devices import build_devices
+    from hall.hall import Hall
+    from hall.store import Store
+    doc = (ROOT / "docs" / "devices.md").read_text(encoding="utf-8")
+    example = doc.split("```toml", 1)[1].split("```", 1)[0]
+    config = parse_config(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8") + example)
+    hall = Hall(config, Store(tmp_path / "h.db"), clock=system_now)
+    manager = build_devices(hall, config.devices, tmp_path)
+    assert sorted(manager.kinds.values()) == ["keypad", "led", "led", "printer", "rater", "voice", "wireless"]
+    hall.bus.close()
