@@ -55,7 +55,7 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
     _unique(source, "services", "code", [s.code for s in services])
     _unique(source, "services", "prefix", [s.prefix for s in services])
     codes = {s.code for s in services}
-    windows = tuple(_window(w, codes) for w in t.tables("windows", {"id", "name", "name_en", "services", "helps"}))
+    windows = tuple(_window(w, codes) for w in t.tables("windows", {"id", "name", "name_en", "services", "helps", "breaks"}))
     _unique(source, "windows", "id", [w.id for w in windows])
 
     devices = data.get("devices", {})
@@ -108,10 +108,10 @@ def _matter(m: "_Table") -> Matter:
                   time_limit_days=m.integer("time_limit_days", None, 0, 365))
 
 
-def _period(s: "_Table", i: int, p) -> tuple[time, time]:
+def _period(s: "_Table", i: int, p, key: str = "hours") -> tuple[time, time]:
     if not (isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) and _CLOCK.match(x) for x in p)
             and p[0] < p[1]):
-        s.fail(f"hours[{i}]", p, "a pair of times such as [\"08:30\", \"12:00\"], the first before the second")
+        s.fail(f"{key}[{i}]", p, "a pair of times such as [\"12:00\", \"12:45\"], the first before the second")
     return time.fromisoformat(p[0]), time.fromisoformat(p[1])
 
 
@@ -128,8 +128,10 @@ def _window(w: "_Table", codes: set[str]) -> Window:
                 raise ConfigError(f"{w.source}: {w.key}.{key} names {code!r}, which is not a service; "
                                   f"expected one of {sorted(codes)}.")
     services = tuple(dict.fromkeys(services))
+    breaks = tuple(_period(w, i, p, key="breaks") for i, p in enumerate(w.list("breaks", [])))
     return Window(id=wid, name=w.text("name", f"{wid}号窗口"), name_en=w.text("name_en", f"Window {wid}"),
-                  services=services, helps=tuple(c for c in dict.fromkeys(helps) if c not in services))
+                  services=services, helps=tuple(c for c in dict.fromkeys(helps) if c not in services),
+                  breaks=tuple(sorted(breaks)))
 
 
 def _queue(q: "_Table") -> QueueRules:
@@ -154,7 +156,7 @@ def _queue(q: "_Table") -> QueueRules:
                       rejoin_after=q.integer("rejoin_after", 2, 0, 1000),
                       transfer_keeps_place=q.boolean("transfer_keeps_place", True),
                       day_end=time.fromisoformat(day_end) if day_end else None, holidays=tuple(holidays),
-                      estimate_sample=q.integer("estimate_sample", 10, 1, 1000))
+                      estimate_sample=q.integer("estimate_sample", 30, 1, 1000))
 
 
 def _appointments(a: "_Table") -> AppointmentRules:

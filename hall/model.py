@@ -67,6 +67,7 @@ class Window:
     name_en: str
     services: tuple[str, ...]               # its own services: called first
     helps: tuple[str, ...] = ()             # called only when its own have nobody waiting (跨窗通办)
+    breaks: tuple[tuple[time, time], ...] = ()  # scheduled breaks (a lunch rotation): the estimate counts them
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class QueueRules:
     transfer_keeps_place: bool = True  # a transferred ticket keeps its original time (else: head of queue)
     day_end: Optional[time] = None   # open tickets expire at this time
     holidays: tuple[date, ...] = ()
-    estimate_sample: int = 10        # recent services averaged for the estimated wait
+    estimate_sample: int = 30        # recent services averaged for the estimated wait
 
     def category(self, code: str) -> Optional[PriorityCategory]:
         return next((c for c in self.priority_categories if c.code == code), None)

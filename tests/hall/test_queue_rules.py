@@ -393,3 +393,16 @@ def test_estimate_learns_todays_service_time(tmp_path):
     h.start(2)
     h.clock_.advance(minutes=1)
     assert [h.wait_minutes(t) for t in h.state.waiting()] == [3]   # the current one has 3 minutes left
+
+
+def test_estimate_counts_a_windows_scheduled_break(tmp_path):
+    h = make_hall(tmp_path, replace={'name_en = "Window 2"\nservices = ["A"]':
+                                     'name_en = "Window 2"\nservices = ["A"]\nbreaks = [["09:10", "09:40"]]'})
+    for _ in range(3):
+        h.issue_ticket("A")
+    h.open_window(2, "zhang", "张敏")
+    # A averages 8 minutes: A002 at 09:08, then the 09:10-09:40 lunch rotation, then A003
+    assert [h.wait_minutes(t) for t in h.state.waiting()] == [0, 8, 40]
+    h.clock_.advance(minutes=12)
+    h.pause(2, "break")                       # the clerk goes at 09:12 as scheduled
+    assert [h.wait_minutes(t) for t in h.state.waiting()] == [28, 36, 44]
