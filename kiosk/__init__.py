@@ -1,8 +1,13 @@
 """The kiosk: the touch screen where a citizen takes a number.
 
-One page, /kiosk. The service buttons and their waiting counts come live from
-the hall's Socket.IO snapshot; a tap issues a ticket through POST /api/tickets
-and shows it full screen until the kiosk returns home by itself.
+One page, /kiosk. The service buttons, their waiting counts and estimated
+waits come live from the hall's Socket.IO snapshot and GET /api/services
+(open or why not, matters, real-name). A tap goes through as few screens as
+the service needs -- its matters and their one-time notice (一次性告知), the
+ID number on an on-screen keypad for a real-name service -- then issues the
+ticket (POST /api/tickets) and shows it full screen with the phone page's QR
+code until the kiosk returns home by itself. The green channel and appointment
+check-in (POST /api/appointments/check-in) have their own big buttons.
 """
 from flask import Blueprint, current_app, render_template, request
 

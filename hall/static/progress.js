@@ -18,7 +18,9 @@
       "progress.cancelled": "此号已取消", "progress.expired": "此号已过期，请重新取号",
       "progress.people": "{n} 人", "progress.minutes": "约 {n} 分钟", "progress.no_window": "暂无窗口",
       "progress.soon": "马上", "progress.offline": "连接中断，正在重新连接…",
-      "progress.transferred": "已转至 {service}"
+      "progress.transferred": "已转至 {service}",
+      "progress.priority": "优先 · {name}", "progress.appointment": "预约 · 时段内优先叫号",
+      "progress.keep_open": "此页面会自动更新，无需刷新"
     },
     en: {
       "progress.your_number": "Your number", "progress.loading": "Loading…", "progress.ahead": "Ahead of you",
@@ -30,7 +32,9 @@
       "progress.cancelled": "This ticket was cancelled", "progress.expired": "This ticket expired; please take a new one",
       "progress.people": "{n}", "progress.minutes": "about {n} min", "progress.no_window": "no window open",
       "progress.soon": "now", "progress.offline": "Connection lost, reconnecting…",
-      "progress.transferred": "Moved to {service}"
+      "progress.transferred": "Moved to {service}",
+      "progress.priority": "Priority · {name}", "progress.appointment": "Appointment · called first in your slot",
+      "progress.keep_open": "This page updates by itself; no need to reload"
     }
   });
 
@@ -44,6 +48,12 @@
     $("number").textContent = tk.number;
     $("service").textContent = (en() ? tk.service_name_en : tk.service_name) +
       (tk.matter_name ? " · " + (en() ? tk.matter_name_en : tk.matter_name) : "");
+    var hallName = en() ? (last.hall && (last.hall.name_en || last.hall.name)) : (last.hall && last.hall.name);
+    if (hallName) $("hall-name").textContent = hallName;
+    var badge = $("priority");
+    badge.textContent = tk.priority === "appointment" ? t("progress.appointment")
+      : tk.priority ? t("progress.priority", {name: en() ? tk.priority_name_en : tk.priority_name}) : "";
+    badge.hidden = !badge.textContent || (tk.status !== "waiting" && tk.status !== "called");
     var box = $("status");
     box.className = "status";
     var head = "", detail = "";
@@ -76,6 +86,7 @@
     $("wait").textContent = last.wait_minutes === null ? t("progress.no_window")
       : last.wait_minutes === 0 ? t("progress.soon") : t("progress.minutes", {n: last.wait_minutes});
     $("rejoin").hidden = !last.rejoin_until;
+    $("keep").hidden = tk.status !== "waiting" && tk.status !== "called" && tk.status !== "serving";
   }
 
   var pending = null;

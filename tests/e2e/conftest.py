@@ -64,3 +64,70 @@ def open_page(chromium):
 def api(hall_server):
     """api() -> a HallClient with its own session on the shared hall."""
     return lambda: HallClient(hall_server.url)
+
+
+# ---- the demo hall with its simulated devices (printer, voice, serial devices) ----
+
+LAB_PRINTER_OK = {"paper": "ok", "cover_open": False, "offline": False, "silent": False}
+
+
+def demo_server_with_devices(data_dir) -> ServerProcess:
+    """`hallq demo` as a hall runs it for a trial: simulators attached, the device lab mounted."""
+    return ServerProcess(data_dir, command="demo")
+
+
+@pytest.fixture(scope="session")
+def devices_hall(tmp_path_factory):
+    """The demo hall with its simulated devices, shared by the device tests; each leaves the printer fine."""
+    server = demo_server_with_devices(tmp_path_factory.mktemp("devices") / "data").start(60)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def lab_printer(devices_hall):
+    """lab_printer(**state) sets the simulated printer (POST /api/lab/printer); reset to fine afterwards."""
+    client = HallClient(devices_hall.url)
+
+    def _set(**state):
+        return client.post("/api/lab/printer", state)
+
+    yield _set
+    client.post("/api/lab/printer", LAB_PRINTER_OK)
+
+
+@pytest.fixture(scope="session")
+def autoplay_chromium(chromium):
+    """Chromium as the hall's TV runs it: allowed to play sound without a click."""
+    browser = chromium.browser_type.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS + ["--autoplay-policy=no-user-gesture-required"])
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def start_demo(tmp_path):
+    """start_demo(config=None, devices=False) -> a started demo hall of this test alone
+    (`--config FILE` when given; the simulated devices when asked), stopped after the test."""
+    servers = []
+
+    def _start(config=None, devices: bool = False) -> ServerProcess:
+        extra = [] if devices else ["--no-devices"]
+        if config is not None:
+            extra += ["--config", str(config)]
+        server = ServerProcess(tmp_path / f"data{len(servers)}", command="demo", extra=extra)
+        servers.append(server)
+        return server.start()
+
+    yield _start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def printer_hall(tmp_path_factory):
+    """A demo hall WITH its simulated devices for one test module alone, so the tickets it
+    printed or could not print (GET /api/reprints) are exactly that module's."""
+    server = demo_server_with_devices(tmp_path_factory.mktemp("printer") / "data").start(60)
+    yield server
+    server.stop()

@@ -24,6 +24,7 @@ def test_a_kiosk_ticket_is_called_at_the_counter_and_shown_on_the_display(hall_s
 
     kiosk = open_page(hall_server.url + "/kiosk")
     kiosk.locator('.k-svc[data-service="A"]').click()
+    kiosk.locator("#matters-direct").click()  # A has matters: no particular one
     expect(kiosk.locator("#ticket")).to_be_visible()
     number = kiosk.locator("#ticket-number").inner_text()
     assert number in [t["number"] for t in api().get("/api/windows/2/queue")["waiting"]]

@@ -25,6 +25,7 @@ def test_a_tap_issues_the_next_number_and_shows_people_ahead(hall_server, open_p
     expect(button.locator(".k-name")).to_have_text("社会保障")
 
     button.click()
+    page.locator("#matters-direct").click()  # B has matters: no particular one
 
     expected = "B%03d" % (int(before["number"][1:]) + 1)
     expect(page.locator("#ticket")).to_be_visible()
@@ -43,6 +44,7 @@ def test_a_tap_issues_the_next_number_and_shows_people_ahead(hall_server, open_p
 def test_the_kiosk_goes_home_by_itself_after_the_idle_time(hall_server, open_page):
     page = open_page(hall_server.url + "/kiosk?idle=2")
     page.locator('.k-svc[data-service="C"]').click()
+    page.locator("#matters-direct").click()
     expect(page.locator("#ticket")).to_be_visible()
     expect(page.locator("#ticket [data-countdown]")).to_have_text(re.compile(r"^[12] 秒后自动返回首页$"))
     expect(page.locator("#home")).to_be_visible(timeout=10_000)
@@ -52,6 +54,7 @@ def test_the_kiosk_goes_home_by_itself_after_the_idle_time(hall_server, open_pag
 def test_the_back_button_goes_home_at_once(hall_server, open_page):
     page = open_page(hall_server.url + "/kiosk?idle=600")
     page.locator('.k-svc[data-service="C"]').click()
+    page.locator("#matters-direct").click()
     expect(page.locator("#ticket [data-countdown]")).to_have_text("600 秒后自动返回首页")
     page.locator("#ticket .k-back").click()
     expect(page.locator("#home")).to_be_visible()
@@ -63,6 +66,7 @@ def test_an_unknown_service_is_told_as_a_friendly_sentence(hall_server, open_pag
     # The real server answers; only the request's body is changed on its way.
     page.route("**/api/tickets", lambda route: route.continue_(post_data=json.dumps({"service": "ZZ"})))
     page.locator('.k-svc[data-service="C"]').click()
+    page.locator("#matters-direct").click()
     expect(page.locator("#error")).to_be_visible()
     expect(page.locator("#error-text")).to_have_text("没有这项业务，请选择屏幕上的其他业务。")
     page.locator("#error .k-back").click()

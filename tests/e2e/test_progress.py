@@ -1,0 +1,55 @@
+"""The phone page: a ticket taken at the kiosk, followed on a phone through its QR code."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+PHONE = (390, 844)
+
+
+def test_the_phone_page_follows_the_ticket_until_it_is_called_without_a_reload(hall_server, open_page, api):
+    kiosk = open_page(hall_server.url + "/kiosk?idle=600")
+    # F has no matters: one tap issues the ticket.
+    kiosk.locator('.k-svc[data-service="F"]').click()
+    expect(kiosk.locator("#ticket")).to_be_visible()
+    number = kiosk.locator("#ticket-number").inner_text()
+    ahead = int(kiosk.locator("#ticket-ahead").get_attribute("data-ahead"))
+    qr = kiosk.locator("#ticket-qr")
+    expect(kiosk.locator("#ticket-qr-box figcaption")).to_have_text("扫码查看排队进度")
+    src = qr.get_attribute("src")
+    assert src.startswith("/t/") and src.endswith("/qr.svg")
+    # The image really is the QR code's SVG from the server.
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    token = src[len("/t/"):-len("/qr.svg")]
+
+    phone = open_page(hall_server.url + f"/t/{token}", *PHONE)
+    expect(phone.locator("#number")).to_have_text(number)
+    expect(phone.locator("#service")).to_have_text("综合咨询")
+    expect(phone.locator("#headline")).to_have_text("排队中，请留意叫号")
+    expect(phone.locator("#ahead")).to_have_text(f"{ahead} 人")
+    # Nothing on the page is wider than the phone.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    phone.evaluate("window.__notReloaded = true")
+
+    clerk = api()
+    clerk.sign_in("zhang", PASSWORD, window=8)
+    try:
+        clerk.post("/api/windows/8/call", {"ticket": number})
+        expect(phone.locator("#headline")).to_have_text("请到 8号窗口 办理")
+        expect(phone.locator("#status")).to_have_class("status called")
+        expect(phone.locator("#facts")).to_be_hidden()
+        phone.locator('.lang-toggle [data-lang="en"]').click()
+        expect(phone.locator("#headline")).to_have_text("Please go to Window 8")
+        phone.locator('.lang-toggle [data-lang="zh"]').click()
+
+        clerk.post("/api/windows/8/start")
+        expect(phone.locator("#headline")).to_have_text("正在 8号窗口 办理")
+        clerk.post("/api/windows/8/finish")
+        expect(phone.locator("#headline")).to_have_text("已办结，感谢您的耐心")
+        assert phone.evaluate("window.__notReloaded") is True
+    finally:
+        clerk.post("/api/logout")
