@@ -17,8 +17,14 @@
     "f": "finish",
     "p": "pause",
     "u": "resume",
-    "c": "call-selected"
+    "c": "call-selected",
+    "t": "transfer",
+    "g": "priority",
+    "j": "rejoin",
+    "d": "reprint"
   };
+  /** Actions that open a dialog instead of posting at once. */
+  var DIALOG_ACTIONS = { "transfer": 1, "priority": 1, "rejoin": 1, "reprint": 1 };
   /** In the pause dialog: key -> reason. */
   var REASON_KEYS = { "1": "break", "2": "meeting", "3": "helping", "4": "other" };
   var WINDOW_KEY = "hallq.counter.window";
@@ -51,7 +57,7 @@
       "counter.col_issued": "取号时间",
       "counter.col_waited": "已等候",
       "counter.queue_empty": "现在没有等候的群众。",
-      "counter.keys": "快捷键：N 或 F1 呼叫下一位 · R 重呼 · X 过号 · S 开始办理 · F 办结 · P 暂停 · U 恢复 · C 呼叫所选 · ↑↓ 选择号码",
+      "counter.keys": "快捷键：N 或 F1 呼叫下一位 · R 重呼 · X 过号 · S 开始办理 · F 办结 · P 暂停 · U 恢复 · C 呼叫所选 · ↑↓ 选择号码 · T 转办 · G 设为优先 · J 过号重排 · D 补打小票",
       "counter.pause_title": "暂停原因",
       "counter.reason_break": "休息",
       "counter.reason_meeting": "会议",
@@ -78,7 +84,40 @@
       "counter.ticket_pending": "当前号码已呼叫但还没开始办理：请先开始办理、重呼或标记过号。",
       "counter.settle_first": "请先办结或处理当前号码，再暂停窗口。",
       "counter.need_window": "请选择一个窗口。",
-      "counter.signed_out": "已退出登录。"
+      "counter.signed_out": "已退出登录。",
+      "counter.transfer": "转办",
+      "counter.priority": "设为优先",
+      "counter.rejoin": "过号重排",
+      "counter.reprint": "补打小票",
+      "counter.col_tags": "标记",
+      "counter.back": "上一步",
+      "counter.tag_priority": "优先·{name}",
+      "counter.tag_appointment": "预约",
+      "counter.tag_transferred": "转办",
+      "counter.tag_rejoined": "重排",
+      "counter.tag_reprint": "补打",
+      "counter.transfer_title": "转办 {number}",
+      "counter.transfer_service": "第一步：转到哪项业务？",
+      "counter.transfer_window": "第二步：转到{service}的哪个窗口？",
+      "counter.any_window": "任意窗口（排入{service}队列）",
+      "counter.window_state_closed": "未开",
+      "counter.window_state_open": "在岗",
+      "counter.window_state_paused": "暂停",
+      "counter.current_service": "当前业务",
+      "counter.done_transfer": "{number} 已转到{service}。",
+      "counter.done_transfer_window": "{number} 已转到{service}（{window}）。",
+      "counter.priority_title": "设为优先：{number}",
+      "counter.done_priority": "{number} 已设为优先（{category}）。",
+      "counter.choose_first_priority": "请先在等候队列里点一下要设为优先的号码。",
+      "counter.rejoin_title": "过号重排",
+      "counter.rejoin_hint": "过号的群众回来了：输入他的号码，他将重新排队。",
+      "counter.ticket_number": "号码",
+      "counter.rejoin_submit": "重新排队",
+      "counter.done_rejoin": "{number} 已重新排队，前面还有 {ahead} 人。",
+      "counter.reprint_title": "补打小票",
+      "counter.reprint_submit": "打印",
+      "counter.done_reprint": "{number} 的小票已补打。",
+      "counter.need_number": "请输入号码，例如 A003。"
     },
     en: {
       "counter.page_title": "Window desk · HallQ",
@@ -107,7 +146,7 @@
       "counter.col_issued": "Issued",
       "counter.col_waited": "Waited",
       "counter.queue_empty": "Nobody is waiting right now.",
-      "counter.keys": "Keys: N or F1 call next · R recall · X no-show · S start · F finish · P pause · U resume · C call selected · ↑↓ select",
+      "counter.keys": "Keys: N or F1 call next · R recall · X no-show · S start · F finish · P pause · U resume · C call selected · ↑↓ select · T transfer · G make priority · J rejoin no-show · D reprint",
       "counter.pause_title": "Why pause?",
       "counter.reason_break": "Break",
       "counter.reason_meeting": "Meeting",
@@ -134,7 +173,40 @@
       "counter.ticket_pending": "The current ticket was called but not started: start, recall or mark it as a no-show first.",
       "counter.settle_first": "Finish or settle the current ticket before pausing the window.",
       "counter.need_window": "Please choose a window.",
-      "counter.signed_out": "Signed out."
+      "counter.signed_out": "Signed out.",
+      "counter.transfer": "Transfer",
+      "counter.priority": "Make priority",
+      "counter.rejoin": "Rejoin no-show",
+      "counter.reprint": "Reprint",
+      "counter.col_tags": "Tags",
+      "counter.back": "Back",
+      "counter.tag_priority": "Priority·{name}",
+      "counter.tag_appointment": "Appointment",
+      "counter.tag_transferred": "Transferred",
+      "counter.tag_rejoined": "Rejoined",
+      "counter.tag_reprint": "Reprint",
+      "counter.transfer_title": "Transfer {number}",
+      "counter.transfer_service": "Step 1: to which service?",
+      "counter.transfer_window": "Step 2: to which window of {service}?",
+      "counter.any_window": "Any window (join the {service} line)",
+      "counter.window_state_closed": "closed",
+      "counter.window_state_open": "open",
+      "counter.window_state_paused": "paused",
+      "counter.current_service": "current service",
+      "counter.done_transfer": "{number} was transferred to {service}.",
+      "counter.done_transfer_window": "{number} was transferred to {service} ({window}).",
+      "counter.priority_title": "Make priority: {number}",
+      "counter.done_priority": "{number} is now a priority ticket ({category}).",
+      "counter.choose_first_priority": "Click the number to make priority in the waiting list first.",
+      "counter.rejoin_title": "Rejoin a no-show",
+      "counter.rejoin_hint": "The citizen who missed the call is back: type the number and it waits again.",
+      "counter.ticket_number": "Number",
+      "counter.rejoin_submit": "Rejoin",
+      "counter.done_rejoin": "{number} waits again; {ahead} ahead.",
+      "counter.reprint_title": "Reprint a ticket",
+      "counter.reprint_submit": "Print",
+      "counter.done_reprint": "{number} was printed again.",
+      "counter.need_number": "Type a number, for example A003."
     }
   });
 
@@ -146,6 +218,9 @@
   var waiting = [];       // TICKETs, in calling order
   var selected = null;    // a ticket number in the waiting list
   var busy = false;
+  var services = [];      // from /api/services: {code, name, name_en, ...}
+  var categories = [];    // the green-channel categories: {code, name, name_en}
+  var lastNoShow = null;  // the number this page last marked as a no-show, offered for rejoin
 
   function $(id) { return document.getElementById(id); }
 
@@ -155,6 +230,48 @@
     var el = $("message");
     el.textContent = text || "";
     el.setAttribute("data-kind", kind || "");
+  }
+
+  /** The API's own sentence for a refusal, as it was written (in the page's language when it has one). */
+  function apiSentence(body) {
+    var err = body && body.error;
+    if (err && i18n.lang() === "en" && err.message_en) return err.message_en;
+    if (err && err.message) return err.message;
+    return i18n.errorText(body);
+  }
+
+  // ---- tags ------------------------------------------------------------------
+
+  /** What a clerk must know about a ticket at a glance: {kind, text} each. */
+  function tagsOf(tk) {
+    var out = [];
+    if (tk.priority === "appointment" || tk.appointment) {
+      out.push({ kind: "appointment", text: t("counter.tag_appointment") });
+    } else if (tk.priority) {
+      out.push({ kind: "priority", text: t("counter.tag_priority", { name: i18n.pick(tk, "priority_name") || tk.priority }) });
+    }
+    if (tk.matter_name) out.push({ kind: "matter", text: i18n.pick(tk, "matter_name") });
+    var steps = tk.steps || [];
+    if (steps.some(function (st) { return st.outcome === "transferred"; })) {
+      out.push({ kind: "transferred", text: t("counter.tag_transferred") });
+    }
+    if (steps.some(function (st) { return st.outcome === "no_show"; })) {
+      out.push({ kind: "rejoined", text: t("counter.tag_rejoined") });
+    }
+    if (tk.print_status === "not_printed") out.push({ kind: "reprint", text: t("counter.tag_reprint") });
+    return out;
+  }
+
+  function drawTags(el, tk) {
+    el.innerHTML = "";
+    if (!tk) return;
+    tagsOf(tk).forEach(function (tag) {
+      var span = document.createElement("span");
+      span.className = "c-tag c-tag-" + tag.kind;
+      span.setAttribute("data-tag", tag.kind);
+      span.textContent = tag.text;
+      el.appendChild(span);
+    });
   }
 
   // ---- signing in and out ---------------------------------------------------
@@ -176,6 +293,7 @@
     $("user-name").textContent = me.user.name || me.user.username;
     drawWindow();
     loadQueue();
+    loadServices();
   }
 
   function loadWindows() {
@@ -276,6 +394,7 @@
     box.setAttribute("data-status", c ? c.status : "");
     $("current-number").textContent = c ? c.number : "—";
     $("current-service").textContent = c ? i18n.pick(c, "service_name") : "";
+    drawTags($("current-tags"), c);
     $("current-state").textContent = !c ? "" :
       c.status === "serving" ? t("counter.ticket_serving") : t("counter.ticket_called");
     drawTimer();
@@ -319,6 +438,13 @@
         return c.status === "called" ? null : "wrong_state";
       case "finish":
         return c ? null : "no_current_ticket";
+      case "transfer":
+        if (!c) return "no_current_ticket";
+        return c.status === "called" || c.status === "serving" ? null : "wrong_state";
+      case "priority":
+        return selected ? null : "choose_first_priority";
+      case "rejoin": case "reprint":
+        return null;
     }
     return null;
   }
@@ -347,6 +473,7 @@
       return null;
     }
     if (action === "pause" && reason === undefined) { openPause(); return null; }
+    if (DIALOG_ACTIONS[action]) { openRuleDialog(action); return null; }
 
     var path = action === "call-selected" ? "call" : action;
     var data;
@@ -362,6 +489,7 @@
         if (res.body.window) win = res.body.window;
         else if (res.body.ticket && win) win = Object.assign({}, win, { current: res.body.ticket });
         var tk = res.body.ticket || before;
+        if (path === "no-show" && tk) lastNoShow = tk.number;
         say(t("counter.done_" + path, { number: tk ? tk.number : "" }), "ok");
         if (path === "call") selected = null;
         drawWindow();
@@ -394,6 +522,222 @@
     b.addEventListener("click", function () { closePause(b.getAttribute("data-reason")); });
   });
 
+  // ---- transfer, green channel, rejoin, reprint ----------------------------------
+
+  var openDialog = null;  // the id of the open rule dialog, or null
+  var dialogKeys = {};    // in a choice dialog: digit -> function
+  var transferTo = null;  // the service chosen in the transfer dialog's first step
+
+  function loadServices() {
+    return HallQ.api("GET", "/api/services").then(function (res) {
+      if (!res.ok) return;
+      services = res.body.services || [];
+      categories = res.body.priority_categories || [];
+    });
+  }
+
+  /** Run draw with the services and categories: at once from those loaded at sign-in, so a
+   *  digit typed right after T or G is not lost; loaded first when the page has none yet. */
+  function withServices(draw) {
+    if (services.length) draw();
+    else loadServices().then(draw);
+  }
+
+  function showDialog(id) {
+    openDialog = id;
+    $(id).hidden = false;
+    var err = $(id.replace("-dialog", "-error"));
+    if (err) err.textContent = "";
+  }
+
+  function closeDialog() {
+    if (!openDialog) return;
+    $(openDialog).hidden = true;
+    openDialog = null;
+    dialogKeys = {};
+    drawButtons();
+  }
+
+  /** Big buttons, each with its digit key; choices: [{label, note?, attrs, run}]. */
+  function drawChoices(box, choices) {
+    box.innerHTML = "";
+    dialogKeys = {};
+    var n = 0;
+    choices.forEach(function (ch) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "c-btn c-choice";
+      Object.keys(ch.attrs || {}).forEach(function (k) { b.setAttribute(k, ch.attrs[k]); });
+      var label = document.createElement("span");
+      label.textContent = ch.label;
+      b.appendChild(label);
+      if (ch.note) {
+        var note = document.createElement("small");
+        note.textContent = ch.note;
+        b.appendChild(note);
+      }
+      var digit = ch.zero ? "0" : (++n <= 9 ? String(n) : null);
+      if (digit) {
+        var kbd = document.createElement("kbd");
+        kbd.textContent = digit;
+        b.appendChild(kbd);
+        dialogKeys[digit] = ch.run;
+      }
+      b.addEventListener("click", ch.run);
+      box.appendChild(b);
+    });
+    var first = box.querySelector("button");
+    if (first) first.focus();
+  }
+
+  function openRuleDialog(action) {
+    var c = win && win.current;
+    if (action === "transfer") {
+      transferTo = null;
+      showDialog("transfer-dialog");
+      $("transfer-title").textContent = t("counter.transfer_title", { number: c.number });
+      withServices(transferStepService);
+    } else if (action === "priority") {
+      showDialog("priority-dialog");
+      $("priority-title").textContent = t("counter.priority_title", { number: selected });
+      var number = selected;
+      withServices(function () {
+        drawChoices($("priority-choices"), categories.map(function (cat) {
+          return { label: i18n.pick(cat, "name"), attrs: { "data-category": cat.code },
+                   run: function () { markPriority(number, cat); } };
+        }));
+      });
+    } else if (action === "rejoin") {
+      showDialog("rejoin-dialog");
+      $("rejoin-number").value = lastNoShow || "";
+      $("rejoin-number").focus();
+      $("rejoin-number").select();
+    } else if (action === "reprint") {
+      showDialog("reprint-dialog");
+      $("reprint-number").value = (c && c.number) || selected || "";
+      $("reprint-number").focus();
+      $("reprint-number").select();
+    }
+  }
+
+  function transferStepService() {
+    var c = win && win.current;
+    transferTo = null;
+    $("transfer-back").hidden = true;
+    $("transfer-step").textContent = t("counter.transfer_service");
+    drawChoices($("transfer-choices"), services.map(function (svc) {
+      return { label: (svc.prefix || svc.code) + "  " + i18n.pick(svc, "name"),
+               note: c && c.service === svc.code ? t("counter.current_service") : "",
+               attrs: { "data-service": svc.code },
+               run: function () { transferStepWindow(svc); } };
+    }));
+  }
+
+  function transferStepWindow(svc) {
+    transferTo = svc;
+    $("transfer-back").hidden = false;
+    var name = i18n.pick(svc, "name");
+    $("transfer-step").textContent = t("counter.transfer_window", { service: name });
+    var choices = [{ label: t("counter.any_window", { service: name }), attrs: { "data-window": "" }, zero: true,
+                     run: function () { transfer(svc, null); } }];
+    windows.filter(function (w) {
+      return w.id !== windowId && (w.services || []).indexOf(svc.code) >= 0;
+    }).forEach(function (w) {
+      choices.push({ label: i18n.pick(w, "name"), note: t("counter.window_state_" + (w.status || "closed")),
+                     attrs: { "data-window": String(w.id) }, run: function () { transfer(svc, w); } });
+    });
+    drawChoices($("transfer-choices"), choices);
+  }
+
+  $("transfer-back").addEventListener("click", transferStepService);
+
+  function transfer(svc, w) {
+    var body = { service: svc.code };
+    if (w) body.window = w.id;
+    var number = win && win.current ? win.current.number : "";
+    queue = queue.then(function () {
+      return HallQ.api("POST", "/api/windows/" + windowId + "/transfer", body).then(function (res) {
+        if (!res.ok) { $("transfer-error").textContent = apiSentence(res.body); return; }
+        closeDialog();
+        if (res.body.window) win = res.body.window;
+        var params = { number: (res.body.ticket && res.body.ticket.number) || number,
+                       service: i18n.pick(svc, "name"), window: w ? i18n.pick(w, "name") : "" };
+        say(t(w ? "counter.done_transfer_window" : "counter.done_transfer", params), "ok");
+        drawWindow();
+        loadQueue();
+      });
+    });
+  }
+
+  function markPriority(number, cat) {
+    queue = queue.then(function () {
+      return HallQ.api("POST", "/api/tickets/" + encodeURIComponent(number) + "/priority", { category: cat.code })
+        .then(function (res) {
+          if (!res.ok) { $("priority-error").textContent = apiSentence(res.body); return; }
+          closeDialog();
+          say(t("counter.done_priority", { number: number, category: i18n.pick(cat, "name") }), "ok");
+          loadQueue();
+        });
+    });
+  }
+
+  /** A typed ticket number, as the hall writes it (a003 -> A003). */
+  function typedNumber(input) { return input.value.trim().toUpperCase(); }
+
+  $("rejoin-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var number = typedNumber($("rejoin-number"));
+    if (!number) { $("rejoin-error").textContent = t("counter.need_number"); return; }
+    $("rejoin-submit").disabled = true;
+    HallQ.api("POST", "/api/tickets/" + encodeURIComponent(number) + "/rejoin", {}).then(function (res) {
+      $("rejoin-submit").disabled = false;
+      if (!res.ok) { $("rejoin-error").textContent = apiSentence(res.body); return; }
+      closeDialog();
+      if (lastNoShow === number) lastNoShow = null;
+      say(t("counter.done_rejoin", { number: res.body.ticket.number, ahead: res.body.ahead }), "ok");
+      loadQueue();
+    });
+  });
+
+  $("reprint-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var number = typedNumber($("reprint-number"));
+    if (!number) { $("reprint-error").textContent = t("counter.need_number"); return; }
+    $("reprint-submit").disabled = true;
+    HallQ.api("POST", "/api/tickets/" + encodeURIComponent(number) + "/reprint", {}).then(function (res) {
+      $("reprint-submit").disabled = false;
+      if (!res.ok) { $("reprint-error").textContent = apiSentence(res.body); return; }
+      var pr = res.body.print || {};
+      if (pr.status !== "printed") {
+        // Not printed (paper out, cover open…): the printer's own sentence; the dialog stays for a retry.
+        $("reprint-error").textContent = pr.message || pr.reason || pr.status || "";
+        return;
+      }
+      closeDialog();
+      say(t("counter.done_reprint", { number: res.body.ticket.number }), "ok");
+      loadQueue();
+      if (win && win.current && win.current.number === res.body.ticket.number) {
+        win = Object.assign({}, win, { current: res.body.ticket });
+        drawWindow();
+      }
+    });
+  });
+
+  document.querySelectorAll("[data-close]").forEach(function (b) {
+    b.addEventListener("click", closeDialog);
+  });
+
+  /** Keys while a rule dialog is open: Esc closes, digits choose, Backspace steps back. */
+  function dialogKey(ev, key) {
+    if (key === "escape") { ev.preventDefault(); closeDialog(); return; }
+    var tag = (ev.target && ev.target.tagName) || "";
+    if (tag === "INPUT") return; // typing a number; Enter submits the form
+    if (key === "backspace" && openDialog === "transfer-dialog" && transferTo) {
+      ev.preventDefault(); transferStepService(); return;
+    }
+    if (dialogKeys[key]) { ev.preventDefault(); dialogKeys[key](); }
+  }
+
   // ---- the waiting list --------------------------------------------------------
 
   var queueTimer = null;
@@ -404,10 +748,26 @@
     queueTimer = setTimeout(function () {
       queueTimer = null;
       HallQ.api("GET", "/api/windows/" + windowId + "/queue").then(function (res) {
-        if (res.ok) { waiting = res.body.waiting || []; drawQueue(); }
+        if (res.ok) { waiting = callingOrder(res.body.waiting || []); drawQueue(); }
         else if (res.body.error && res.body.error.code === "not_signed_in") showLogin();
       });
     }, 100);
+  }
+
+  /**
+   * The list as this window will call it. The server lists the window's
+   * services by place in line only, and includes tickets transferred to
+   * another window; the hall calls appointments first, then the green channel,
+   * then the rest (hall/policy.py; its priority ratio may slip an ordinary
+   * ticket in between), and a ticket sent to one window only there.
+   */
+  function callingOrder(list) {
+    function rank(tk) { return tk.priority === "appointment" ? 0 : tk.priority ? 1 : 2; }
+    return list
+      .filter(function (tk) { return tk.target_window == null || tk.target_window === windowId; })
+      .map(function (tk, i) { return { tk: tk, i: i }; })
+      .sort(function (a, b) { return rank(a.tk) - rank(b.tk) || a.i - b.i; })
+      .map(function (x) { return x.tk; });
   }
 
   function drawQueue() {
@@ -419,12 +779,19 @@
       tr.setAttribute("data-number", tk.number);
       tr.setAttribute("aria-selected", tk.number === selected ? "true" : "false");
       tr.tabIndex = -1;
-      var cells = [tk.number, i18n.pick(tk, "service_name"), HallQ.clock.formatTime(tk.issued_at, false), ""];
+      var cells = [tk.number, i18n.pick(tk, "service_name"), "", HallQ.clock.formatTime(tk.issued_at, false), ""];
       cells.forEach(function (text, i) {
         var td = document.createElement("td");
         td.textContent = text;
         if (i === 0) td.className = "c-num";
-        if (i === 3) { td.className = "c-waited"; td.setAttribute("data-since", tk.issued_at); }
+        if (i === 2) {
+          var box = document.createElement("span");
+          box.className = "c-tags";
+          td.className = "c-tagcell";
+          td.appendChild(box);
+          drawTags(box, tk);
+        }
+        if (i === 4) { td.className = "c-waited"; td.setAttribute("data-since", tk.issued_at); }
         tr.appendChild(td);
       });
       tr.addEventListener("click", function () { select(tk.number); });
@@ -465,6 +832,7 @@
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.altKey || ev.metaKey) return;
     var key = (ev.key || "").toLowerCase();
+    if (openDialog) { dialogKey(ev, key); return; }
     if (!$("pause-dialog").hidden) {
       if (key === "escape") { ev.preventDefault(); closePause(null); }
       else if (REASON_KEYS[key]) { ev.preventDefault(); closePause(REASON_KEYS[key]); }

@@ -47,7 +47,37 @@
       "board.reason_meeting": "会议",
       "board.reason_helping": "协助群众",
       "board.reason_other": "其他",
-      "board.nobody": "—"
+      "board.nobody": "—",
+      "board.col_estimate": "预计等候（分钟）",
+      "board.devices": "设备",
+      "board.col_device": "设备",
+      "board.col_kind": "类型",
+      "board.col_device_state": "状态",
+      "board.col_detail": "说明",
+      "board.col_device_since": "自",
+      "board.no_devices": "本大厅没有配置设备。",
+      "board.alarms": "{n} 项告警",
+      "board.kind_printer": "小票打印机",
+      "board.kind_voice": "语音播报",
+      "board.kind_led": "LED 屏",
+      "board.kind_keypad": "呼叫器",
+      "board.kind_rater": "评价器",
+      "board.kind_wireless": "无线呼叫器",
+      "board.dev_connecting": "连接中",
+      "board.dev_online": "正常",
+      "board.dev_faulted": "故障",
+      "board.dev_paper_out": "缺纸",
+      "board.dev_paper_near_end": "纸将用完",
+      "board.dev_cover_open": "纸仓盖打开",
+      "board.dev_offline": "脱机",
+      "board.dev_unknown": "无应答（状态未知）",
+      "board.reprints": "待补打",
+      "board.reprints_note": "打印机没有打印出来的号；打印机恢复后请补打。",
+      "board.col_number": "号码",
+      "board.col_issued": "取号时间",
+      "board.no_reprints": "没有待补打的号。",
+      "board.reprint": "补打",
+      "board.reprinted": "{number} 的小票已补打。"
     },
     en: {
       "board.page_title": "Live board · HallQ",
@@ -84,9 +114,42 @@
       "board.reason_meeting": "meeting",
       "board.reason_helping": "helping a citizen",
       "board.reason_other": "other",
-      "board.nobody": "—"
+      "board.nobody": "—",
+      "board.col_estimate": "Estimated wait (min)",
+      "board.devices": "Devices",
+      "board.col_device": "Device",
+      "board.col_kind": "Kind",
+      "board.col_device_state": "State",
+      "board.col_detail": "Detail",
+      "board.col_device_since": "Since",
+      "board.no_devices": "This hall has no devices configured.",
+      "board.alarms": "{n} alarm(s)",
+      "board.kind_printer": "Ticket printer",
+      "board.kind_voice": "Voice",
+      "board.kind_led": "LED display",
+      "board.kind_keypad": "Keypad",
+      "board.kind_rater": "Rater",
+      "board.kind_wireless": "Wireless keypad",
+      "board.dev_connecting": "Connecting",
+      "board.dev_online": "OK",
+      "board.dev_faulted": "Faulted",
+      "board.dev_paper_out": "Paper out",
+      "board.dev_paper_near_end": "Paper near end",
+      "board.dev_cover_open": "Cover open",
+      "board.dev_offline": "Offline",
+      "board.dev_unknown": "No answer (unknown)",
+      "board.reprints": "To reprint",
+      "board.reprints_note": "Tickets the printer did not print; reprint them once it is back.",
+      "board.col_number": "Number",
+      "board.col_issued": "Issued",
+      "board.no_reprints": "Nothing to reprint.",
+      "board.reprint": "Reprint",
+      "board.reprinted": "{number} was printed again."
     }
   });
+  /** Device states that need someone: red ones stop the device, amber ones soon will or cannot be told. */
+  var ALARM = { faulted: "red", paper_out: "red", cover_open: "red", offline: "red",
+                unknown: "amber", paper_near_end: "amber" };
 
   var body = document.body;
   var state = null;   // the latest SNAPSHOT, kept current by events
@@ -195,6 +258,8 @@
         return w.status !== "closed" && (w.services || []).indexOf(s.code) >= 0;
       }).length;
       cell(tr, String(staffed), "b-num");
+      var est = cell(tr, s.wait_minutes == null ? t("board.nobody") : String(s.wait_minutes), "b-num b-estimate");
+      est.setAttribute("data-minutes", s.wait_minutes == null ? "" : String(s.wait_minutes));
       tbody.appendChild(tr);
     });
   }
@@ -231,9 +296,145 @@
     $("hall-name").textContent = state && state.hall ? i18n.pick(state.hall, "name") : "";
   }
 
+  // ---- devices ---------------------------------------------------------------
+
+  function drawDevices() {
+    var box = $("devices");
+    box.innerHTML = "";
+    var devices = state.devices || [];
+    var alarms = 0;
+    devices.forEach(function (d) {
+      var level = ALARM[d.state] || "";
+      if (level) alarms += 1;
+      var tile = document.createElement("div");
+      tile.className = "b-device" + (level ? " b-alarm-" + level : "");
+      tile.setAttribute("data-device", d.id);
+      tile.setAttribute("data-kind", d.kind);
+      tile.setAttribute("data-state", d.state);
+      tile.setAttribute("data-alarm", level);
+      var head = document.createElement("div");
+      head.className = "b-device-head";
+      var name = document.createElement("b");
+      name.textContent = d.id;
+      var kind = document.createElement("span");
+      kind.className = "b-dev-kind";
+      kind.textContent = i18n.has("board.kind_" + d.kind) ? t("board.kind_" + d.kind) : d.kind;
+      head.appendChild(name);
+      head.appendChild(kind);
+      var badge = document.createElement("span");
+      badge.className = "b-dev-state" + (d.state === "online" ? " b-dev-ok" : d.state === "connecting" ? " b-dev-wait" : "");
+      badge.textContent = i18n.has("board.dev_" + d.state) ? t("board.dev_" + d.state) : d.state;
+      var since = document.createElement("span");
+      since.className = "b-dev-since";
+      since.textContent = d.since ? HallQ.clock.formatTime(d.since, false) : "";
+      var line = document.createElement("div");
+      line.className = "b-device-line";
+      line.appendChild(badge);
+      line.appendChild(since);
+      tile.appendChild(head);
+      tile.appendChild(line);
+      if (d.detail) {
+        var detail = document.createElement("div");
+        detail.className = "b-detail";
+        detail.textContent = d.detail;
+        tile.appendChild(detail);
+      }
+      box.appendChild(tile);
+    });
+    $("devices-empty").hidden = devices.length > 0;
+    $("devices-card").setAttribute("data-alarms", String(alarms));
+    var count = $("device-alarms");
+    count.hidden = alarms === 0;
+    count.textContent = t("board.alarms", { n: alarms });
+  }
+
+  function deviceChanged(e) {
+    var id = e.device || e.id; // the event names it `device`; the snapshot's list `id`
+    var d = { id: id, kind: e.kind, state: e.state, detail: e.detail || "", since: e.since || e.at };
+    var list = state.devices || (state.devices = []);
+    var i = list.findIndex(function (x) { return x.id === id; });
+    if (i >= 0) list[i] = d; else list.push(d);
+    drawDevices();
+  }
+
+  // ---- estimated waits (GET /api/services: the snapshot's figure, kept fresh) ----
+
+  var estimateTimer = null;
+  function refreshEstimates() {
+    if (estimateTimer) return;
+    estimateTimer = setTimeout(function () {
+      estimateTimer = null;
+      HallQ.api("GET", "/api/services").then(function (res) {
+        if (!res.ok || !state) return;
+        var waits = {};
+        (res.body.services || []).forEach(function (s) { waits[s.code] = s.wait_minutes; });
+        state.services.forEach(function (s) { if (s.code in waits) s.wait_minutes = waits[s.code]; });
+        drawServices();
+        tick();
+      });
+    }, 400);
+  }
+
+  // ---- tickets to reprint ---------------------------------------------------------
+
+  var reprints = [];
+  var reprintTimer = null;
+  function loadReprints() {
+    if (reprintTimer) clearTimeout(reprintTimer);
+    reprintTimer = setTimeout(function () {
+      reprintTimer = null;
+      HallQ.api("GET", "/api/reprints").then(function (res) {
+        if (res.ok) { reprints = res.body.tickets || []; drawReprints(); }
+      });
+    }, 100);
+  }
+
+  function drawReprints() {
+    var tbody = $("reprints");
+    tbody.innerHTML = "";
+    reprints.forEach(function (tk) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-number", tk.number);
+      cell(tr, tk.number, "b-num b-strong");
+      cell(tr, i18n.pick(tk, "service_name"));
+      cell(tr, HallQ.clock.formatTime(tk.issued_at, false), "b-num");
+      var td = cell(tr, "");
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "b-reprint-btn";
+      b.textContent = t("board.reprint");
+      b.addEventListener("click", function () { reprint(tk.number, b); });
+      td.appendChild(b);
+      tbody.appendChild(tr);
+    });
+    $("reprints-count").textContent = String(reprints.length);
+    $("reprints-empty").hidden = reprints.length > 0;
+  }
+
+  function reprint(number, button) {
+    var msg = $("reprint-message");
+    button.disabled = true;
+    HallQ.api("POST", "/api/tickets/" + encodeURIComponent(number) + "/reprint", {}).then(function (res) {
+      button.disabled = false;
+      var err = res.body && res.body.error;
+      var pr = res.body && res.body.print;
+      if (!res.ok) {
+        msg.textContent = (i18n.lang() === "en" && err && err.message_en) || (err && err.message) || i18n.errorText(res.body);
+        msg.setAttribute("data-kind", "error");
+      } else if (pr && pr.status !== "printed") {
+        msg.textContent = pr.message || pr.reason || pr.status;
+        msg.setAttribute("data-kind", "error");
+      } else {
+        msg.textContent = t("board.reprinted", { number: number });
+        msg.setAttribute("data-kind", "ok");
+      }
+      loadReprints();
+    });
+  }
+
   function drawAll() {
     if (!state) return;
-    drawHall(); drawWindows(); drawServices(); drawSummary(); tick();
+    drawHall(); drawWindows(); drawServices(); drawSummary(); drawDevices(); drawReprints(); tick();
   }
 
   setInterval(tick, 1000);
@@ -241,7 +442,9 @@
   document.addEventListener("hallq:lang", drawAll);
 
   var handlers = {
-    snapshot: function (s) { state = s; drawAll(); },
+    snapshot: function (s) { state = s; drawAll(); loadReprints(); },
+    device_changed: function (e) { if (state) deviceChanged(e); },
+    ticket_printed: function () { loadReprints(); },
     window_changed: function (e) {
       if (!state) return;
       var found = false;
@@ -253,6 +456,9 @@
       drawAll();
     },
     any: function (name, e) {
+      if (name === "queue_changed" || name === "window_changed" || name.indexOf("ticket_") === 0) refreshEstimates();
+      // A ticket leaves the reprint list when it is no longer open.
+      if (/^ticket_(called|finished|no_show|cancelled|expired)$/.test(name)) loadReprints();
       // A ticket event also changes its window's current ticket; window_changed
       // normally says so too, but the board must not depend on the order.
       if (!state || name.indexOf("ticket_") !== 0 || !e.ticket || e.window == null) return;

@@ -172,6 +172,90 @@
     }
   }
 
+  // ---- announcements in the browser (?audio=1) ---------------------------------
+  //
+  // For halls whose speakers hang on the display PC: each ticket_called's
+  // audio_url (the joined announcement, chime included) plays here, one after
+  // another in call order, never two at once; a recall is a new call and plays
+  // again. A TV browser must be allowed to play without a click: start
+  // Chromium with --autoplay-policy=no-user-gesture-required (docs/deploy.md).
+  // Without it the first play() is refused; the queue then waits for one
+  // click or key on the page and goes on from where it stopped.
+
+  var audio = (function () {
+    var enabled = new URLSearchParams(window.location.search).get("audio") === "1";
+    var state = {
+      enabled: enabled,
+      queue: [],      // URLs waiting to play, oldest first
+      playing: null,  // the URL playing now
+      played: [],     // URLs that started playing, in order
+      log: [],        // "start <url>", "end <url>", "error <url>": proves one at a time
+      blocked: false  // the browser refused to play without a user gesture
+    };
+    var player = null;
+    var turn = 0; // which play() a late promise answer belongs to (a recall repeats the same URL)
+
+    function next() {
+      if (state.playing || state.blocked || !state.queue.length) return;
+      var url = state.queue.shift();
+      var mine = ++turn;
+      state.playing = url;
+      player.src = url;
+      var p = player.play();
+      if (!p || !p.then) return;
+      p.then(function () {
+        if (turn !== mine) return;
+        state.played.push(url);
+        state.log.push("start " + url);
+      }, function (err) {
+        if (turn !== mine || state.playing !== url) return;
+        state.playing = null;
+        if (err && err.name === "NotAllowedError") {
+          state.blocked = true;       // keep it first in line; a click or key resumes
+          state.queue.unshift(url);
+          state.log.push("blocked " + url);
+        } else {
+          state.log.push("error " + url); // a broken file must not hold up the calls after it
+          next();
+        }
+      });
+    }
+
+    function finished(kind) {
+      return function () {
+        if (!state.playing) return;
+        turn += 1; // its play() promise, if still pending, no longer speaks for the queue
+        state.log.push(kind + " " + state.playing);
+        state.playing = null;
+        next();
+      };
+    }
+
+    function unblock() {
+      if (!state.blocked) return;
+      state.blocked = false;
+      next();
+    }
+
+    if (enabled) {
+      player = new Audio();
+      player.preload = "auto";
+      player.addEventListener("ended", finished("end"));
+      player.addEventListener("error", finished("error"));
+      document.addEventListener("click", unblock);
+      document.addEventListener("keydown", unblock);
+    }
+
+    state.player = function () { return player; }; // the <audio> playing the calls, for tests and diagnosis
+    state.enqueue = function (url) {
+      if (!enabled) return;
+      state.queue.push(url);
+      next();
+    };
+    return state;
+  })();
+  window.HallQ.displayAudio = audio;
+
   function drawAll() { drawHall(); drawLatest(); drawRecent(); drawWaiting(); tick(); }
   document.addEventListener("hallq:lang", drawAll);
 
@@ -198,6 +282,7 @@
       drawLatest();
       drawRecent();
       flash();
+      if (e.audio_url) audio.enqueue(e.audio_url);
     },
     queue_changed: function (e) {
       services.forEach(function (s) { if (s.code === e.service) s.waiting = e.waiting; });
