@@ -18,6 +18,21 @@ from hall.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
+# The printer's sentences in English, by reason (the Chinese come with the print result).
+PRINT_MESSAGES_EN = {
+    "paper_out": "The printer is out of paper and your ticket was not printed. Note the number on the screen "
+                 "or scan the code; staff will reprint it for you.",
+    "cover_open": "The printer's cover is open and your ticket was not printed. Note the number on the screen or scan the code.",
+    "offline": "The printer is offline and your ticket was not printed. Note the number on the screen or scan the code.",
+    "no_answer": "The printer did not answer; your ticket may not have printed. Note the number on the screen or scan the code.",
+    "link_down": "The printer is not connected and your ticket was not printed. Note the number on the screen or scan the code.",
+    "link_lost": "The printer was disconnected while printing. Note the number on the screen or scan the code.",
+    "busy": "The printer is busy and your ticket was not printed. Note the number on the screen or scan the code.",
+    "stopped": "The printer is switched off and your ticket was not printed. Note the number on the screen or scan the code.",
+    "error": "Your ticket could not be printed. Note the number on the screen or scan the code.",
+}
+
+
 class DeviceManager:
     def __init__(self, hall):
         self.hall = hall
@@ -34,7 +49,7 @@ class DeviceManager:
         """Attach a built driver: it hears every committed event from now on."""
         self.drivers[device_id] = driver
         self.kinds[device_id] = kind
-        self.states.setdefault(device_id, {"id": device_id, "kind": kind, "state": "connecting", "detail": "",
+        self.states.setdefault(device_id, {"device": device_id, "kind": kind, "state": "connecting", "detail": "",
                                            "since": None})
         if kind == "printer":
             self.printer = driver
@@ -51,7 +66,7 @@ class DeviceManager:
                     # Only the detail moved (a voice queue's length): kept for the board, not logged.
                     old["detail"] = detail or ""
                     return
-                self.states[device_id] = {"id": device_id, "kind": kind, "state": state, "detail": detail or "",
+                self.states[device_id] = {"device": device_id, "kind": kind, "state": state, "detail": detail or "",
                                           "since": self.hall.clock().astimezone(self.hall.engine.tz)
                                           .isoformat(timespec="seconds")}
             try:
@@ -112,7 +127,10 @@ class DeviceManager:
             log.exception("printing %s failed", ticket.number)
             status, reason, message = "not_printed", "error", "打印小票时出错，请记下屏幕上的号码或扫码。"
         hall.record_print(ticket.id, status, reason, reprint)
-        return {"status": status, "reason": reason, "message": None if status == "printed" else message}
+        if status == "printed":
+            return {"status": status, "reason": None, "message": None, "message_en": None}
+        return {"status": status, "reason": reason, "message": message,
+                "message_en": PRINT_MESSAGES_EN.get(reason, PRINT_MESSAGES_EN["error"])}
 
 
 def build_devices(hall, settings: dict, data_dir) -> DeviceManager:

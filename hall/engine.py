@@ -167,7 +167,7 @@ class Engine:
         serial = state.last_serial(service.prefix) + 1
         if serial >= 10 ** service.digits:
             raise HallError("quota_exhausted", f"{service.name}今日号已取完，请明天再来或预约。",
-                            f"All numbers for {service.name_en} are taken today.")
+                            f"All of today's tickets for {service.name_en} are taken.")
         ticket = Ticket(id=state.next_ticket_id, business_day=state.business_day, service=service.code,
                         number=f"{service.prefix}{serial:0{service.digits}d}", serial=serial,
                         status=WAITING, issued_at=now, queued_at=now, token=token, priority=priority,

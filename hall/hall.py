@@ -283,9 +283,13 @@ class Hall:
         return found or self.store.ticket_by_token(token)
 
     def waiting_for_window(self, window_id: int) -> list[dict]:
+        """The tickets this window may call, in the order it will call them (hall/policy.py)."""
+        from hall import policy
         with self._lock:
             cfg = self.engine._window_cfg(window_id)
-            return [self.ser.ticket(t) for t in self.state.waiting(cfg.services)]
+            ws = self.engine._window(self.state, window_id)
+            order = policy.calling_order(self.state.waiting(), cfg, ws, self.config.queue.priority_ratio)
+            return [self.ser.ticket(t) for t in order]
 
     def services_json(self) -> list[dict]:
         """Each service as the kiosk shows it: waiting, estimated wait, open now or why not, matters."""

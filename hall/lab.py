@@ -31,8 +31,18 @@ def _printed(t) -> dict:
         buf = io.BytesIO()
         img.save(buf, format="PNG")
         images.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"))
+    items, n = [], 0
+    for kind, value in t.items:
+        if kind == "line":
+            items.append({"kind": "line", "text": value.text, "size": list(value.size), "bold": value.bold,
+                          "align": value.align})
+        elif kind == "qr":
+            items.append({"kind": "qr", "payload": value})
+        elif kind == "image":
+            items.append({"kind": "image", "src": images[n]})
+            n += 1
     return {"lines": [{"text": line.text, "size": list(line.size), "bold": line.bold, "align": line.align}
-                      for line in t.lines], "qr": t.qr, "images": images, "complete": t.complete}
+                      for line in t.lines], "qr": t.qr, "images": images, "items": items, "complete": t.complete}
 
 
 @bp.get("/api/lab")

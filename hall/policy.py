@@ -76,3 +76,17 @@ def place_after(waiting_in_service: list[Ticket], after: int, now: datetime) -> 
 def head_of_line(waiting_in_service: list[Ticket], now: datetime) -> datetime:
     """A place before everybody now waiting."""
     return place_after(waiting_in_service, 0, now) if waiting_in_service else now
+
+
+def calling_order(waiting: Iterable[Ticket], window: Window, ws: WindowState, priority_ratio: int) -> list[Ticket]:
+    """Every ticket this window may call, in the order it would call them if nobody else came."""
+    from dataclasses import replace
+    left = list(waiting)
+    out = []
+    while True:
+        t = pick_next(left, window, ws, priority_ratio)
+        if t is None:
+            return out
+        ws = replace(ws, priority_streak=streak_after(ws, t, left, window))
+        left = [x for x in left if x.id != t.id]
+        out.append(t)

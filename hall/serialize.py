@@ -54,7 +54,8 @@ class Serializer:
         current = lookup(w.current) if w.current is not None else None
         return {
             "id": w.id, "name": cfg.name if cfg else str(w.id), "name_en": cfg.name_en if cfg else str(w.id),
-            "services": list(cfg.services) if cfg else [], "status": w.status, "pause_reason": w.pause_reason,
+            "services": list(cfg.services) if cfg else [], "helps": list(cfg.helps) if cfg else [],
+            "status": w.status, "pause_reason": w.pause_reason,
             "staff": {"username": w.staff, "name": w.staff_name or w.staff} if w.staff else None,
             "current": self.ticket(current) if current else None, "since": iso(w.since, self.tz),
         }

@@ -748,26 +748,10 @@
     queueTimer = setTimeout(function () {
       queueTimer = null;
       HallQ.api("GET", "/api/windows/" + windowId + "/queue").then(function (res) {
-        if (res.ok) { waiting = callingOrder(res.body.waiting || []); drawQueue(); }
+        if (res.ok) { waiting = res.body.waiting || []; drawQueue(); }
         else if (res.body.error && res.body.error.code === "not_signed_in") showLogin();
       });
     }, 100);
-  }
-
-  /**
-   * The list as this window will call it. The server lists the window's
-   * services by place in line only, and includes tickets transferred to
-   * another window; the hall calls appointments first, then the green channel,
-   * then the rest (hall/policy.py; its priority ratio may slip an ordinary
-   * ticket in between), and a ticket sent to one window only there.
-   */
-  function callingOrder(list) {
-    function rank(tk) { return tk.priority === "appointment" ? 0 : tk.priority ? 1 : 2; }
-    return list
-      .filter(function (tk) { return tk.target_window == null || tk.target_window === windowId; })
-      .map(function (tk, i) { return { tk: tk, i: i }; })
-      .sort(function (a, b) { return rank(a.tk) - rank(b.tk) || a.i - b.i; })
-      .map(function (x) { return x.tk; });
   }
 
   function drawQueue() {

@@ -308,14 +308,14 @@
       if (level) alarms += 1;
       var tile = document.createElement("div");
       tile.className = "b-device" + (level ? " b-alarm-" + level : "");
-      tile.setAttribute("data-device", d.id);
+      tile.setAttribute("data-device", d.device);
       tile.setAttribute("data-kind", d.kind);
       tile.setAttribute("data-state", d.state);
       tile.setAttribute("data-alarm", level);
       var head = document.createElement("div");
       head.className = "b-device-head";
       var name = document.createElement("b");
-      name.textContent = d.id;
+      name.textContent = d.device;
       var kind = document.createElement("span");
       kind.className = "b-dev-kind";
       kind.textContent = i18n.has("board.kind_" + d.kind) ? t("board.kind_" + d.kind) : d.kind;
@@ -349,10 +349,9 @@
   }
 
   function deviceChanged(e) {
-    var id = e.device || e.id; // the event names it `device`; the snapshot's list `id`
-    var d = { id: id, kind: e.kind, state: e.state, detail: e.detail || "", since: e.since || e.at };
+    var d = { device: e.device, kind: e.kind, state: e.state, detail: e.detail || "", since: e.at };
     var list = state.devices || (state.devices = []);
-    var i = list.findIndex(function (x) { return x.id === id; });
+    var i = list.findIndex(function (x) { return x.device === e.device; });
     if (i >= 0) list[i] = d; else list.push(d);
     drawDevices();
   }

@@ -122,7 +122,7 @@
   }
 
   var lab = null;       // the last /api/lab answer
-  var devices = {};     // the hall's view: id -> {id, kind, state, detail, since}
+  var devices = {};     // the hall's view: device id -> {device, kind, state, detail, since}
   var drawn = { slips: null, serial: null }; // JSON of what is on screen, so a poll redraws only changes
 
   // ---- the printer ----------------------------------------------------------------
@@ -354,14 +354,13 @@
 
   function setDevices(list) {
     devices = {};
-    (list || []).forEach(function (d) { devices[d.id] = d; });
+    (list || []).forEach(function (d) { devices[d.device] = d; });
   }
 
   HallQ.live({
     snapshot: function (s) { setDevices(s.devices); drawn.serial = null; refresh(); drawDriver(); },
     device_changed: function (e) {
-      var id = e.device || e.id;
-      devices[id] = { id: id, kind: e.kind, state: e.state, detail: e.detail || "", since: e.since || e.at };
+      devices[e.device] = { device: e.device, kind: e.kind, state: e.state, detail: e.detail || "", since: e.at };
       drawn.serial = null; // a serial device's state badge may have changed
       drawDriver();
     },

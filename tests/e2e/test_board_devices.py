@@ -37,7 +37,7 @@ def test_the_board_shows_each_device_and_the_estimated_waits(devices_hall, open_
     expect(board.locator('#devices [data-device="voice"]')).to_have_attribute("data-state", "online")
     expect(board.locator("#device-alarms")).to_be_hidden()
     state = HallClient(devices_hall.url).get("/api/state")
-    assert [d["id"] for d in state["devices"]] == \
+    assert [d["device"] for d in state["devices"]] == \
         board.locator("#devices .b-device").evaluate_all("tiles => tiles.map(t => t.dataset.device)")
     for s in state["services"]:
         expect(board.locator(f'#services tr[data-service="{s["code"]}"] .b-estimate')).to_have_attribute(

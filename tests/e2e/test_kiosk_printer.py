@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from hall.devices import PRINT_MESSAGES_EN
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.hallhttp import HallClient
 
@@ -72,9 +73,7 @@ def test_the_printer_sentence_is_in_english_too(printer_hall, open_page):
     lab.post("/api/lab/printer", {**OK, "paper": "out"})
     try:
         page.locator('.k-svc[data-service="F"]').click()
-        expect(page.locator("#ticket-print")).to_have_text(
-            "The printer is out of paper, so no ticket was printed. Note the number on the screen "
-            "or scan the code; staff will reprint it.")
+        expect(page.locator("#ticket-print")).to_have_text(PRINT_MESSAGES_EN["paper_out"])
         expect(page.locator("#ticket-qr-box figcaption")).to_have_text("Scan to follow your place")
         page.locator('.lang-toggle [data-lang="zh"]').click()
         expect(page.locator("#ticket-print")).to_have_text(

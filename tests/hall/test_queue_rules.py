@@ -406,3 +406,15 @@ def test_estimate_counts_a_windows_scheduled_break(tmp_path):
     h.clock_.advance(minutes=12)
     h.pause(2, "break")                       # the clerk goes at 09:12 as scheduled
     assert [h.wait_minutes(t) for t in h.state.waiting()] == [28, 36, 44]
+
+
+def test_a_windows_list_is_its_calling_order(tmp_path):
+    h = make_hall(tmp_path)                       # window 2: own A, helps F; ratio 2
+    for kind in "oooppp":
+        h.issue_ticket("A", priority="elderly" if kind == "p" else None)
+        h.clock_.advance(seconds=10)
+    h.issue_ticket("F")
+    h.open_window(2, "zhang", "张敏")
+    listed = [t["number"] for t in h.waiting_for_window(2)]
+    assert listed == ["A004", "A005", "A001", "A006", "A002", "A003", "F001"]
+    assert calls(h, 2, 7) == listed

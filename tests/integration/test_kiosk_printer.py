@@ -33,7 +33,7 @@ def test_a_ticket_from_the_kiosk_is_printed_with_its_qr(printing_app, printer):
     sim, _ = printer
     c = printing_app.test_client()
     body = c.post("/api/tickets", json={"service": "A"}).get_json()
-    assert body["print"] == {"status": "printed", "reason": None, "message": None}
+    assert body["print"] == {"status": "printed", "reason": None, "message": None, "message_en": None}
     assert sim.numbers() == ["A001"]
     printed = sim.tickets[0]
     assert printed.qr == [body["progress_url"]]
@@ -49,7 +49,7 @@ def test_paper_out_issues_the_ticket_and_marks_it_for_reprint(printing_app, prin
     body = r.get_json()
     assert r.status_code == 201 and body["ticket"]["number"] == "B001"       # the ticket exists all the same
     assert (body["print"]["status"], body["print"]["reason"]) == ("not_printed", "paper_out")
-    assert "缺纸" in body["print"]["message"]
+    assert "缺纸" in body["print"]["message"] and "out of paper" in body["print"]["message_en"]
     assert sim.tickets == []
     login(c, window=3)
     assert [t["number"] for t in c.get("/api/reprints").get_json()["tickets"]] == ["B001"]
@@ -58,7 +58,7 @@ def test_paper_out_issues_the_ticket_and_marks_it_for_reprint(printing_app, prin
     assert r["print"]["status"] == "printed" and r["ticket"]["print_status"] == "printed"
     assert sim.numbers() == ["B001"]
     assert c.get("/api/reprints").get_json()["tickets"] == []
-    devices = {d["id"]: d["state"] for d in c.get("/api/state").get_json()["devices"]}
+    devices = {d["device"]: d["state"] for d in c.get("/api/state").get_json()["devices"]}
     assert devices["printer"] in ("online", "paper_near_end")
 
 
