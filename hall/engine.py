@@ -31,17 +31,35 @@ class HallState:
     rated: set[int] = field(default_factory=set)               # ticket ids with a rating today
     blocked: dict[str, date] = field(default_factory=dict)     # ID hash -> blocked until (inclusive)
     day_closed: bool = False                                   # the day end has expired open tickets
+    version: int = 0                                           # moved on by every applied change
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _memo(self, key, compute):
+        """A value derived from the tickets, kept until the next change (the hot paths ask many times)."""
+        if self._cache.get("version") != self.version:
+            for k in [k for k in self._cache if not k.startswith("serials")]:
+                del self._cache[k]
+            self._cache["version"] = self.version
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     def waiting(self, services=None) -> list[Ticket]:
-        """Waiting tickets, in the order they are called (oldest first)."""
-        out = [t for t in self.tickets.values()
-               if t.status == WAITING and (services is None or t.service in services)]
-        out.sort(key=lambda t: (t.place, t.id))
-        return out
+        """Waiting tickets by their place in line (oldest first)."""
+        everyone = self._memo("waiting", lambda: sorted((t for t in self.tickets.values() if t.status == WAITING),
+                                                        key=lambda t: (t.place, t.id)))
+        if services is None:
+            return list(everyone)
+        return [t for t in everyone if t.service in services]
 
     def last_serial(self, prefix: str) -> int:
         """The last daily number used with this prefix (a transferred ticket keeps its number)."""
-        return max((t.serial for t in self.tickets.values() if t.number[:1] == prefix), default=0)
+        if "serials" not in self._cache or self._cache.get("serials_of") is not self.tickets:
+            serials: dict[str, int] = {}
+            for t in self.tickets.values():
+                serials[t.number[:1]] = max(serials.get(t.number[:1], 0), t.serial)
+            self._cache["serials"], self._cache["serials_of"] = serials, self.tickets
+        return self._cache["serials"].get(prefix, 0)
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,7 @@ class Change:
 
 def apply(state: HallState, change: Change) -> None:
     """Apply a committed change to the in-memory state."""
+    state.version += 1
     if change.new_day is not None:
         state.business_day = change.new_day
         state.tickets = {tid: t for tid, t in state.tickets.items() if t.business_day == change.new_day}
@@ -81,7 +100,10 @@ def apply(state: HallState, change: Change) -> None:
         state.day_closed = True
     for id_hash, until in change.blocks:
         state.blocked[id_hash] = until
+    serials = state._cache.get("serials") if state._cache.get("serials_of") is state.tickets else None
     for t in change.tickets:
+        if serials is not None and t.business_day == state.business_day:
+            serials[t.number[:1]] = max(serials.get(t.number[:1], 0), t.serial)
         if t.business_day == state.business_day:
             state.tickets[t.id] = t
         else:

@@ -260,11 +260,13 @@ class Hall:
                 probe = Ticket(id=probe_id, business_day=self.state.business_day, service=s.code, number="", serial=0,
                                status=WAITING, issued_at=now, queued_at=now)
                 self.state.tickets[probe_id] = probe
+                self.state.version += 1  # the memoised lines must see the probe
                 try:
                     out[s.code] = estimate.minutes_until(
                         estimate.forecast(self.config, self.state, now, averages).get(probe_id), now)
                 finally:
                     del self.state.tickets[probe_id]
+                    self.state.version += 1
             self._waits_cache = (key, out)
             return out
 
