@@ -147,3 +147,10 @@ def test_event_log_is_for_managers(app):
     login(c, "manager", window=None)
     events = c.get("/api/events?since=1").get_json()["events"]
     assert [(e["seq"], e["event"]) for e in events] == [(2, "queue_changed")]
+
+
+def test_index_lists_the_pages(client):
+    page = client.get("/").get_data(as_text=True)
+    for path in ("/kiosk", "/counter", "/display", "/board"):
+        assert f'href="{path}"' in page
+    assert client.get("/healthz").get_json()["ok"] is True
