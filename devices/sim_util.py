@@ -20,6 +20,7 @@ import select
 import socket
 import tempfile
 import threading
+import time
 import tty
 from typing import Callable, Optional
 
@@ -280,6 +281,45 @@ class SharedLine:
 
     def close(self) -> None:
         self.endpoint.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class SimDevice:
+    """What every simulated serial device shares: its endpoint (its own, or a place on a
+    shared line), its URL, a condition tests wait on, and closing."""
+
+    def __init__(self, *, transport: str = "pty", name: str, line: "SharedLine | None" = None):
+        self.changed = threading.Condition()
+        self._own_endpoint = line is None
+        self.endpoint = (make_endpoint(self._on_bytes, transport=transport, name=name) if line is None
+                         else line.add(self._on_bytes))
+
+    def _on_bytes(self, data: bytes) -> None:  # pragma: no cover - each device parses its own frames
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return self.endpoint.url
+
+    def wait(self, predicate, timeout: float = 5.0) -> bool:
+        """Wait until `predicate()` holds (checked whenever the device changes); False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.changed.wait(left)
+            return True
+
+    def close(self) -> None:
+        if self._own_endpoint:
+            self.endpoint.close()
 
     def __enter__(self):
         return self

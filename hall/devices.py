@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
-from typing import Callable, Optional
+from typing import Callable
 
 from hall.errors import ConfigError
 
@@ -123,7 +122,7 @@ class DeviceManager:
             job = self.printer.reprint if reprint else self.printer.print_ticket
             result = job(hall.ticket_json(ticket), extras)
             status, reason, message = result.status, result.reason, result.message
-        except Exception as exc:  # the kiosk still issues the ticket; it shows it on screen
+        except Exception:  # the kiosk still issues the ticket; it shows it on screen
             log.exception("printing %s failed", ticket.number)
             status, reason, message = "not_printed", "error", "打印小票时出错，请记下屏幕上的号码或扫码。"
         hall.record_print(ticket.id, status, reason, reprint)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable, Optional
 

@@ -7,36 +7,18 @@ polls. Fault switches: `sim.endpoint.silent`, `sim.endpoint.garbage`.
 from __future__ import annotations
 
 import threading
-import time
 
 from devices import ff68
 from devices.keypad import protocol as kp
-from devices.sim_util import SharedLine, make_endpoint
+from devices.sim_util import SharedLine, SimDevice
 
 
-class KeypadSim:
+class KeypadSim(SimDevice):
     def __init__(self, addresses=(1,), *, transport: str = "pty", name: str = "keypad", line: "SharedLine | None" = None):
         self.parser = ff68.FrameParser()
         self.display: dict[int, str] = {int(a): "" for a in addresses}
         self.acks: dict[int, list[int]] = {int(a): [] for a in addresses}
-        self.changed = threading.Condition()
-        self._own_endpoint = line is None
-        self.endpoint = (make_endpoint(self._on_bytes, transport=transport, name=name) if line is None
-                         else line.add(self._on_bytes))
-
-    @property
-    def url(self) -> str:
-        return self.endpoint.url
-
-    def close(self) -> None:
-        if self._own_endpoint:
-            self.endpoint.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        super().__init__(transport=transport, name=name, line=line)
 
     def press(self, address: int, action: str, argument: str = "", *, repeat: float = 0.2,
               tries: int = 5) -> bool:
@@ -56,16 +38,6 @@ class KeypadSim:
 
         threading.Thread(target=repeat_until_acked, name="keypad-sim-repeat", daemon=True).start()
         return True
-
-    def wait(self, predicate, timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.changed.wait(left)
-            return True
 
     def wait_display(self, address: int, text: str, timeout: float = 5.0) -> bool:
         return self.wait(lambda: self.display.get(address) == text, timeout)

@@ -7,38 +7,20 @@ that asks for one. Fault switches are the endpoint's: `sim.endpoint.silent`,
 """
 from __future__ import annotations
 
-import threading
 import time
 
 from devices.led import protocol as bx
-from devices.sim_util import SharedLine, make_endpoint
+from devices.sim_util import SharedLine, SimDevice
 
 
-class LedSim:
+class LedSim(SimDevice):
     """LED displays at `addresses` behind one wire; `url` is what a driver opens."""
 
     def __init__(self, addresses=(1,), *, transport: str = "pty", name: str = "led", line: "SharedLine | None" = None):
         self.parser = bx.FrameParser()
         self.areas: dict[int, dict[int, str]] = {int(a): {} for a in addresses}
         self.frames: list[bx.Frame] = []
-        self.changed = threading.Condition()
-        self._own_endpoint = line is None
-        self.endpoint = (make_endpoint(self._on_bytes, transport=transport, name=name) if line is None
-                         else line.add(self._on_bytes))
-
-    @property
-    def url(self) -> str:
-        return self.endpoint.url
-
-    def close(self) -> None:
-        if self._own_endpoint:
-            self.endpoint.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        super().__init__(transport=transport, name=name, line=line)
 
     # -- what a person sees ----------------------------------------------------------
 

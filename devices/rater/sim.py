@@ -8,56 +8,27 @@ Fault switches: `sim.endpoint.silent`, `sim.endpoint.garbage`.
 """
 from __future__ import annotations
 
-import threading
-import time
 from typing import Optional
 
 from devices import ff68
 from devices.rater import protocol as rp
-from devices.sim_util import SharedLine, make_endpoint
+from devices.sim_util import SharedLine, SimDevice
 
 
-class RaterSim:
+class RaterSim(SimDevice):
     def __init__(self, addresses=(1,), *, transport: str = "pty", name: str = "rater",
                  line: "SharedLine | None" = None, strict: bool = True):
         self.parser = ff68.FrameParser()
         self.strict = strict
         self.armed: dict[int, Optional[str]] = {int(a): None for a in addresses}
         self.acks: dict[int, list[int]] = {int(a): [] for a in addresses}
-        self.changed = threading.Condition()
-        self._own_endpoint = line is None
-        self.endpoint = (make_endpoint(self._on_bytes, transport=transport, name=name) if line is None
-                         else line.add(self._on_bytes))
-
-    @property
-    def url(self) -> str:
-        return self.endpoint.url
-
-    def close(self) -> None:
-        if self._own_endpoint:
-            self.endpoint.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        super().__init__(transport=transport, name=name, line=line)
 
     def press(self, address: int, key: int) -> bool:
         """Press button `key`; False when a strict rater is not armed (nothing is sent)."""
         if self.strict and self.armed.get(address) is None:
             return False
         return self.endpoint.send(rp.press(address, key))
-
-    def wait(self, predicate, timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.changed.wait(left)
-            return True
 
     def wait_armed(self, address: int, number: Optional[str], timeout: float = 5.0) -> bool:
         return self.wait(lambda: self.armed.get(address) == number, timeout)

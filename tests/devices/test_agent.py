@@ -1,7 +1,6 @@
 """`hallq device-agent`: a serial device on another PC reached over RFC 2217."""
 from __future__ import annotations
 
-import time
 
 import pytest
 

@@ -6,7 +6,6 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 
 from config import DEFAULT_CONFIG_PATH, parse_config
 from hall.app import create_app

@@ -1,7 +1,7 @@
 """The queue rules real halls run on, each as a table of cases on a fake clock."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
