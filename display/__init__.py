@@ -1,8 +1,8 @@
 """The hall's screens: /display, the hall board for a TV, and /board, the
 manager's live board of every window and service.
 
-Both are thin pages fed by the hall's Socket.IO snapshot and events; the
-shared live link (static/live.js) is also used by the kiosk and counter pages.
+Both are thin pages fed by the hall's Socket.IO snapshot and events through
+the live link every page shares (hall/static/live.js).
 """
 from flask import Blueprint, render_template, request
 

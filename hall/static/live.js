@@ -1,6 +1,6 @@
 /*
  * HallQ live link and JSON calls, shared by the kiosk, counter, display and
- * board pages (they all load it from /display/static/live.js).
+ * board pages, the device lab (they all load it from /static/live.js).
  *
  * HallQ.live(handlers) connects to the Socket.IO namespace /hall. The server
  * sends a "snapshot" on every connect (so a reconnect after a network drop or
