@@ -7,8 +7,8 @@ store has committed it, so a refused or failed action leaves no trace.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -16,107 +16,14 @@ from hall import policy, rules
 from hall.errors import HallError
 from hall.events import Event
 from hall.model import (APPOINTMENT, CALLED, CANCELLED, CLOSED, EXPIRED, FINISHED, NO_SHOW, OPEN,
-                        PAUSE_REASONS, PAUSED, RATING_LEVELS, SERVING, WAITING, Appointment, Call,
-                        HallConfig, Rating, Step, Ticket, WindowState)
+                        PAUSE_REASONS, PAUSED, RATING_LEVELS, SERVING, WAITING, Call, HallConfig, Rating,
+                        Ticket, WindowState)
+from hall.state import Change, HallState
+from hall.visits import VisitRules
 
 
-@dataclass
-class HallState:
-    """What is happening in the hall today; rebuilt from the store at start-up."""
-    business_day: date
-    tickets: dict[int, Ticket] = field(default_factory=dict)   # this business day's tickets
-    windows: dict[int, WindowState] = field(default_factory=dict)
-    next_ticket_id: int = 1
-    last_seq: int = 0
-    rated: set[int] = field(default_factory=set)               # ticket ids with a rating today
-    blocked: dict[str, date] = field(default_factory=dict)     # ID hash -> blocked until (inclusive)
-    day_closed: bool = False                                   # the day end has expired open tickets
-    version: int = 0                                           # moved on by every applied change
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def _memo(self, key, compute):
-        """A value derived from the tickets, kept until the next change (the hot paths ask many times)."""
-        if self._cache.get("version") != self.version:
-            for k in [k for k in self._cache if not k.startswith("serials")]:
-                del self._cache[k]
-            self._cache["version"] = self.version
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
-
-    def waiting(self, services=None) -> list[Ticket]:
-        """Waiting tickets by their place in line (oldest first)."""
-        everyone = self._memo("waiting", lambda: sorted((t for t in self.tickets.values() if t.status == WAITING),
-                                                        key=lambda t: (t.place, t.id)))
-        if services is None:
-            return list(everyone)
-        return [t for t in everyone if t.service in services]
-
-    def last_serial(self, prefix: str) -> int:
-        """The last daily number used with this prefix (a transferred ticket keeps its number)."""
-        if "serials" not in self._cache or self._cache.get("serials_of") is not self.tickets:
-            serials: dict[str, int] = {}
-            for t in self.tickets.values():
-                serials[t.number[:1]] = max(serials.get(t.number[:1], 0), t.serial)
-            self._cache["serials"], self._cache["serials_of"] = serials, self.tickets
-        return self._cache["serials"].get(prefix, 0)
-
-
-@dataclass(frozen=True)
-class Change:
-    tickets: tuple[Ticket, ...] = ()
-    windows: tuple[WindowState, ...] = ()
-    events: tuple[Event, ...] = ()
-    ratings: tuple[Rating, ...] = ()
-    appointments: tuple[Appointment, ...] = ()
-    blocks: tuple[tuple[str, date], ...] = ()   # (ID hash, blocked until)
-    new_day: date | None = None   # set when the change starts a new business day
-    day_closed: bool = False       # set when the change closes the business day
-    result: object = None          # what the action hands back to its caller
-
-    def then(self, other: "Change") -> "Change":
-        """This change followed by `other` (later versions of a ticket or window win)."""
-        return Change(tickets=self.tickets + other.tickets, windows=self.windows + other.windows,
-                      events=self.events + other.events, ratings=self.ratings + other.ratings,
-                      appointments=self.appointments + other.appointments, blocks=self.blocks + other.blocks,
-                      new_day=other.new_day or self.new_day, day_closed=self.day_closed or other.day_closed,
-                      result=other.result)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.tickets or self.windows or self.events or self.ratings or self.appointments
-                    or self.blocks or self.new_day or self.day_closed)
-
-
-def apply(state: HallState, change: Change) -> None:
-    """Apply a committed change to the in-memory state."""
-    state.version += 1
-    if change.new_day is not None:
-        state.business_day = change.new_day
-        state.tickets = {tid: t for tid, t in state.tickets.items() if t.business_day == change.new_day}
-        state.rated = set()
-        state.day_closed = False
-    if change.day_closed:
-        state.day_closed = True
-    for id_hash, until in change.blocks:
-        state.blocked[id_hash] = until
-    serials = state._cache.get("serials") if state._cache.get("serials_of") is state.tickets else None
-    for t in change.tickets:
-        if serials is not None and t.business_day == state.business_day:
-            serials[t.number[:1]] = max(serials.get(t.number[:1], 0), t.serial)
-        if t.business_day == state.business_day:
-            state.tickets[t.id] = t
-        else:
-            state.tickets.pop(t.id, None)
-        state.next_ticket_id = max(state.next_ticket_id, t.id + 1)
-    for w in change.windows:
-        state.windows[w.id] = w
-    for r in change.ratings:
-        state.rated.add(r.ticket_id)
-
-
-class Engine:
-    """The hall's rules for one configuration."""
+class Engine(VisitRules):
+    """The hall's rules for one configuration (the steps of a visit beyond one call: hall/visits.py)."""
 
     def __init__(self, config: HallConfig):
         self.config = config
@@ -198,111 +105,6 @@ class Engine:
                       events=(Event("ticket_issued", now, ticket=ticket),
                               self._queue_event(state, service.code, now, plus=ticket)),
                       result=ticket)
-
-    def check_in(self, state: HallState, appt: Appointment, now: datetime, *, token: str = "") -> Change:
-        """An appointment holder arrives: a ticket called first within the slot, or a clear refusal."""
-        rules_ = self.config.appointments
-        local = now.astimezone(self.tz)
-        if appt.status == "checked_in":
-            t = state.tickets.get(appt.ticket_id)
-            raise HallError("already_checked_in", f"该预约已签到，号码是 {t.number if t else ''}。",
-                            f"This appointment is already checked in{' as ' + t.number if t else ''}.")
-        if appt.status != "booked" or appt.day != state.business_day:
-            raise HallError("appointment_not_found", "没有找到今天的这个预约，请核对预约码或身份证号。",
-                            "No appointment for today matches; check the code or ID number.", 404)
-        start = datetime.combine(appt.day, appt.slot_start, self.tz)
-        end = datetime.combine(appt.day, appt.slot_end, self.tz)
-        opens = start - timedelta(minutes=rules_.checkin_before_minutes)
-        closes = end + timedelta(minutes=rules_.checkin_after_minutes)
-        if local < opens:
-            raise HallError("appointment_too_early", f"您预约的时段是 {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M}，"
-                            f"请于 {opens:%H:%M} 后再来签到。",
-                            f"Your slot is {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M}; check in from {opens:%H:%M}.")
-        priority = APPOINTMENT
-        if local > closes:
-            if not rules_.late_becomes_ordinary:
-                raise HallError("appointment_too_late", f"您预约的时段 {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M} "
-                                "已过，预约已失效，请重新预约。",
-                                f"Your slot {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M} has passed.")
-            priority = None
-        change = self.issue_ticket(state, appt.service, now, token=token, priority=priority,
-                                   id_hash=appt.id_hash, id_masked=appt.id_masked, appointment=appt.code)
-        ticket = change.result
-        done = replace(appt, status="checked_in", ticket_id=ticket.id)
-        return Change(tickets=change.tickets, events=change.events, appointments=(done,),
-                      result=(ticket, priority == APPOINTMENT))
-
-    def miss_appointments(self, state: HallState, missed: list[Appointment], earlier: dict[str, int],
-                          now: datetime) -> Change:
-        """Appointments never checked in become no-shows; repeated ones put the ID on the block list."""
-        rules_ = self.config.appointments
-        appts, events, blocks = [], [], []
-        counts = dict(earlier)
-        for a in missed:
-            appts.append(replace(a, status="no_show"))
-            events.append(Event("appointment_missed", now, data={
-                "appointment": a.code, "service": a.service, "day": a.day.isoformat(),
-                "slot": f"{a.slot_start:%H:%M}-{a.slot_end:%H:%M}", "id_masked": a.id_masked}))
-            if a.id_hash and rules_.block_after_no_shows:
-                counts[a.id_hash] = counts.get(a.id_hash, 0) + 1
-                if counts[a.id_hash] >= rules_.block_after_no_shows and a.id_hash not in dict(blocks):
-                    until = state.business_day + timedelta(days=rules_.block_days)
-                    blocks.append((a.id_hash, until))
-                    events.append(Event("id_blocked", now, data={"id_masked": a.id_masked, "until": until.isoformat(),
-                                                                 "missed": counts[a.id_hash]}))
-        return Change(appointments=tuple(appts), events=tuple(events), blocks=tuple(blocks))
-
-    def mark_priority(self, state: HallState, number: str, category: str, now: datetime) -> Change:
-        """A clerk puts a waiting ticket on the green channel."""
-        if self.config.queue.category(category) is None:
-            raise HallError("unknown_priority", "没有这个优先类别，请重新选择。", f"No priority category {category!r}.", 404)
-        t = self._ticket_by_number(state, number)
-        if t.status != WAITING:
-            raise self._wrong_state(t, "设为优先", "made priority")
-        nt = replace(t, priority=category)
-        return Change(tickets=(nt,), events=(Event("ticket_prioritised", now, ticket=nt, data={"priority": category}),),
-                      result=nt)
-
-    def rejoin(self, state: HallState, number: str, now: datetime) -> Change:
-        """A no-show comes back in time (过号重排): behind the configured number of waiting tickets."""
-        q = self.config.queue
-        t = self._ticket_by_number(state, number)
-        if t.status != NO_SHOW:
-            raise self._wrong_state(t, "重新排队", "rejoined")
-        if t.finished_at is None or now - t.finished_at > timedelta(minutes=q.rejoin_minutes):
-            raise HallError("rejoin_expired", f"{t.number} 过号已超过 {q.rejoin_minutes} 分钟，请重新取号。",
-                            f"{t.number} missed its call more than {q.rejoin_minutes} minutes ago; take a new ticket.")
-        place = policy.place_after(state.waiting((t.service,)), q.rejoin_after, now)
-        nt = replace(t, status=WAITING, queued_at=place, calls=(), started_at=None, finished_at=None,
-                     window=None, staff=None, steps=t.steps + (self._step(t, "no_show", t.finished_at),))
-        return Change(tickets=(nt,), events=(Event("ticket_rejoined", now, ticket=nt),
-                                             self._queue_event(state, t.service, now, plus=nt)), result=nt)
-
-    def transfer(self, state: HallState, window_id: int, service_code: str, target_window: Optional[int],
-                 now: datetime) -> Change:
-        """Send the current ticket on to another service (and maybe a window); it keeps its number."""
-        w = self._open_window(state, window_id, allow_paused=True)
-        t = self._current(state, w, "转移", "transfer")
-        if t.status not in (CALLED, SERVING):
-            raise self._wrong_state(t, "转移", "transferred")
-        service = self._service(service_code)
-        if target_window is not None:
-            cfg = self._window_cfg(target_window)
-            if service.code not in cfg.services + cfg.helps:
-                raise HallError("not_served_here", f"{cfg.name}不办理{service.name}。",
-                                f"{cfg.name_en} does not serve {service.name_en}.")
-        waiting = state.waiting((service.code,))
-        place = t.issued_at if self.config.queue.transfer_keeps_place else policy.head_of_line(waiting, now)
-        nt = replace(t, status=WAITING, service=service.code, queued_at=place, calls=(), started_at=None,
-                     finished_at=None, window=None, staff=None, target_window=target_window,
-                     steps=t.steps + (self._step(t, "transferred", now),))
-        nw = replace(w, current=None)
-        return Change(tickets=(nt,), windows=(nw,), events=(
-            Event("ticket_transferred", now, ticket=nt, data={"from_service": t.service, "from_window": w.id,
-                                                             "to_service": service.code,
-                                                             "to_window": target_window}),
-            Event("window_changed", now, window=nw),
-            self._queue_event(state, service.code, now, plus=nt)), result=nt)
 
     def record_print(self, state: HallState, ticket_id: int, status: str, reason: Optional[str],
                      reprint: bool, now: datetime) -> Change:
@@ -492,10 +294,6 @@ class Engine:
                           events=(Event("ticket_finished", now, ticket=nt, data={"implicit_start": False}),))
         raise HallError("ticket_pending", f"{t.number} 已呼叫但未开始办理：请先开始办理、重呼或标记过号。",
                         f"{t.number} was called but not started: start, recall or mark it as a no-show first.")
-
-    def _step(self, t: Ticket, outcome: str, ended: datetime) -> Step:
-        return Step(service=t.service, queued_at=t.place, calls=t.calls, started_at=t.started_at, ended_at=ended,
-                    outcome=outcome, window=t.window, staff=t.staff)
 
     def _called_event(self, t: Ticket, w: WindowState, now: datetime, recall: bool) -> Event:
         return Event("ticket_called", now, ticket=t, window=w, data={"recall": recall})

@@ -15,7 +15,8 @@ from typing import Callable, Optional
 from hall import estimate, idnumber
 from hall.bus import Bus
 from hall.clock import system_now
-from hall.engine import Change, Engine, apply
+from hall.engine import Engine
+from hall.state import Change, apply
 from hall.errors import HallError
 from hall.model import WAITING, Appointment, HallConfig, Ticket
 from hall.serialize import Serializer

@@ -17,7 +17,7 @@ from typing import Iterable, Optional
 
 import sqlite_utils
 
-from hall.engine import Change, HallState
+from hall.state import Change, HallState
 from hall.model import Appointment, Call, Step, Ticket, WindowState
 
 # Numbered migrations: each runs once, in order, inside a transaction; the

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config import load_config
-from hall.engine import Engine, HallState, apply
+from hall.engine import Engine
+from hall.state import HallState, apply
 from hall.errors import HallError
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -1,0 +1,108 @@
+"""The hall's state today, the changes the engine returns, and applying them.
+
+HallState is what the hall knows now (rebuilt from the store at start-up);
+a Change is what one action would do to it. The engine only returns
+Changes; the hall applies one after the store has committed it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from hall.events import Event
+from hall.model import WAITING, Appointment, Rating, Ticket, WindowState
+
+
+@dataclass
+class HallState:
+    """What is happening in the hall today; rebuilt from the store at start-up."""
+    business_day: date
+    tickets: dict[int, Ticket] = field(default_factory=dict)   # this business day's tickets
+    windows: dict[int, WindowState] = field(default_factory=dict)
+    next_ticket_id: int = 1
+    last_seq: int = 0
+    rated: set[int] = field(default_factory=set)               # ticket ids with a rating today
+    blocked: dict[str, date] = field(default_factory=dict)     # ID hash -> blocked until (inclusive)
+    day_closed: bool = False                                   # the day end has expired open tickets
+    version: int = 0                                           # moved on by every applied change
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _memo(self, key, compute):
+        """A value derived from the tickets, kept until the next change (the hot paths ask many times)."""
+        if self._cache.get("version") != self.version:
+            for k in [k for k in self._cache if not k.startswith("serials")]:
+                del self._cache[k]
+            self._cache["version"] = self.version
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def waiting(self, services=None) -> list[Ticket]:
+        """Waiting tickets by their place in line (oldest first)."""
+        everyone = self._memo("waiting", lambda: sorted((t for t in self.tickets.values() if t.status == WAITING),
+                                                        key=lambda t: (t.place, t.id)))
+        if services is None:
+            return list(everyone)
+        return [t for t in everyone if t.service in services]
+
+    def last_serial(self, prefix: str) -> int:
+        """The last daily number used with this prefix (a transferred ticket keeps its number)."""
+        if "serials" not in self._cache or self._cache.get("serials_of") is not self.tickets:
+            serials: dict[str, int] = {}
+            for t in self.tickets.values():
+                serials[t.number[:1]] = max(serials.get(t.number[:1], 0), t.serial)
+            self._cache["serials"], self._cache["serials_of"] = serials, self.tickets
+        return self._cache["serials"].get(prefix, 0)
+
+
+@dataclass(frozen=True)
+class Change:
+    tickets: tuple[Ticket, ...] = ()
+    windows: tuple[WindowState, ...] = ()
+    events: tuple[Event, ...] = ()
+    ratings: tuple[Rating, ...] = ()
+    appointments: tuple[Appointment, ...] = ()
+    blocks: tuple[tuple[str, date], ...] = ()   # (ID hash, blocked until)
+    new_day: date | None = None   # set when the change starts a new business day
+    day_closed: bool = False       # set when the change closes the business day
+    result: object = None          # what the action hands back to its caller
+
+    def then(self, other: "Change") -> "Change":
+        """This change followed by `other` (later versions of a ticket or window win)."""
+        return Change(tickets=self.tickets + other.tickets, windows=self.windows + other.windows,
+                      events=self.events + other.events, ratings=self.ratings + other.ratings,
+                      appointments=self.appointments + other.appointments, blocks=self.blocks + other.blocks,
+                      new_day=other.new_day or self.new_day, day_closed=self.day_closed or other.day_closed,
+                      result=other.result)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.tickets or self.windows or self.events or self.ratings or self.appointments
+                    or self.blocks or self.new_day or self.day_closed)
+
+
+def apply(state: HallState, change: Change) -> None:
+    """Apply a committed change to the in-memory state."""
+    state.version += 1
+    if change.new_day is not None:
+        state.business_day = change.new_day
+        state.tickets = {tid: t for tid, t in state.tickets.items() if t.business_day == change.new_day}
+        state.rated = set()
+        state.day_closed = False
+    if change.day_closed:
+        state.day_closed = True
+    for id_hash, until in change.blocks:
+        state.blocked[id_hash] = until
+    serials = state._cache.get("serials") if state._cache.get("serials_of") is state.tickets else None
+    for t in change.tickets:
+        if serials is not None and t.business_day == state.business_day:
+            serials[t.number[:1]] = max(serials.get(t.number[:1], 0), t.serial)
+        if t.business_day == state.business_day:
+            state.tickets[t.id] = t
+        else:
+            state.tickets.pop(t.id, None)
+        state.next_ticket_id = max(state.next_ticket_id, t.id + 1)
+    for w in change.windows:
+        state.windows[w.id] = w
+    for r in change.ratings:
+        state.rated.add(r.ticket_id)
