@@ -245,11 +245,16 @@ class DeviceHealth:
 
 
 class BusPool:
-    """One shared Bus485 per link URL; buses start on first use and stop with the pool."""
+    """One shared Bus485 per link URL; buses start on first use and stop with the pool.
 
-    def __init__(self):
+    `autostart=False` builds buses without opening anything: a dry run that
+    checks a hall's device settings.
+    """
+
+    def __init__(self, autostart: bool = True):
         self._buses: dict[str, tuple[Bus485, object]] = {}
         self._lock = threading.Lock()
+        self.autostart = autostart
 
     def get(self, url: str, *, kind: str, parser_factory: Callable[[], object], **link_options) -> Bus485:
         """The bus for `url`; `kind` names the frame family (a link speaks one protocol)."""
@@ -262,7 +267,7 @@ class BusPool:
                 return bus
             bus = Bus485(url, name=f"{kind}@{url}", parser_factory=parser_factory, **link_options)
             self._buses[url] = (bus, kind)
-        return bus.start()
+        return bus.start() if self.autostart else bus
 
     def stop(self) -> None:
         with self._lock:

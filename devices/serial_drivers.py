@@ -16,9 +16,9 @@ from devices.wireless.driver import WirelessDriver
 class SerialDevices:
     """The factory for one hall: one bus pool, and the raters by window for the keypads' rate key."""
 
-    def __init__(self, hall):
+    def __init__(self, hall, dry_run: bool = False):
         self.hall = hall
-        self.pool = BusPool()
+        self.pool = BusPool(autostart=not dry_run)
         self.raters_by_window: dict[int, RaterDriver] = {}
 
     def build(self, kind: str, settings: dict, on_state):

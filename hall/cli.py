@@ -99,8 +99,11 @@ def main(argv=None) -> int:
 
 def _check_config(path: Path) -> int:
     from config import load_config
+    from hall.devices import check_devices
     cfg = load_config(path)
-    print(f"{path}: OK — {cfg.name}: {len(cfg.services)} services, {len(cfg.windows)} windows.")
+    devices = check_devices(cfg)
+    print(f"{path}: OK — {cfg.name}: {len(cfg.services)} services, {len(cfg.windows)} windows, "
+          f"{len(devices)} devices.")
     return 0
 
 
@@ -134,6 +137,9 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
     from config import load_config
     from hall.server import serve
     config = load_config(args.config)  # fail before anything starts, with one sentence
+    if not demo:
+        from hall.devices import check_devices
+        check_devices(config)
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     if demo:

@@ -132,8 +132,10 @@ class DeviceManager:
                 "message_en": PRINT_MESSAGES_EN.get(reason, PRINT_MESSAGES_EN["error"])}
 
 
-def build_devices(hall, settings: dict, data_dir) -> DeviceManager:
-    """Build every device configured under [devices]; a bad setting is a ConfigError sentence."""
+def build_devices(hall, settings: dict, data_dir, dry_run: bool = False) -> DeviceManager:
+    """Build every device configured under [devices]; a bad setting is a ConfigError sentence.
+
+    Nothing is opened until the manager starts (`dry_run`: not even the serial buses)."""
     manager = DeviceManager(hall)
     known = {"printer", "voice", "led", "keypad", "rater", "wireless"}
     for key in settings:
@@ -162,7 +164,7 @@ def build_devices(hall, settings: dict, data_dir) -> DeviceManager:
         for i, s in enumerate(entries):
             if serial is None:
                 from devices.serial_drivers import SerialDevices
-                serial = SerialDevices(hall)
+                serial = SerialDevices(hall, dry_run=dry_run)
             try:
                 driver = serial.build(kind, dict(s), manager.on_state(kind))
             except (ValueError, TypeError, KeyError) as exc:
@@ -180,3 +182,21 @@ def _built(kind: str, cls, settings: dict, on_state):
         return cls(settings, on_state=on_state)
     except ValueError as exc:
         raise ConfigError(f"devices.{kind}: {getattr(exc, 'message', None) or exc}") from None
+
+
+def check_devices(config) -> list[str]:
+    """Build (without opening) every configured device, as `hallq check-config` and `hallq serve`
+    do before anything starts; a mistake raises ConfigError. Returns the device ids."""
+    import tempfile
+    from pathlib import Path
+
+    from hall.hall import Hall
+    from hall.store import Store
+    with tempfile.TemporaryDirectory(prefix="hallq-check-") as tmp:
+        store = Store(Path(tmp) / "check.db")
+        hall = Hall(config, store)
+        try:
+            return list(build_devices(hall, config.devices, Path(tmp), dry_run=True).drivers)
+        finally:
+            hall.bus.close()
+            store.close()

@@ -43,7 +43,7 @@ def test_user_add_refuses_with_a_sentence(tmp_path, args, stdin, fragment):
 
 def test_check_config_accepts_the_embedded_hall():
     r = hallq("check-config", str(DEFAULT_CONFIG_PATH))
-    assert r.returncode == 0 and "6 services, 8 windows" in r.stdout
+    assert r.returncode == 0 and "6 services, 8 windows, 0 devices" in r.stdout
 
 
 @pytest.mark.parametrize("change, sentence", [
@@ -75,3 +75,21 @@ def test_serve_refuses_a_bad_config_before_starting(tmp_path):
 def test_device_agent_refuses_a_bad_share():
     r = hallq("device-agent", "--share", "/dev/ttyUSB0")
     assert r.returncode == 2 and "/dev/ttyUSB0=7000" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("devices, sentence", [
+    ('[devices.printer]\nlink = "socket://127.0.0.1:9100"\ntemplate = { lines = [{ text = "{hall_name}" }, { text = "{shoe_size}" }] }\n',
+     "devices.printer"),
+    ('[devices.printer]\nlink = "socket://127.0.0.1:9100"\npaper_width_mm = 70\n', "devices.printer"),
+    ('[devices.voice]\nrepeat = 9\n', "devices.voice"),
+    ('[[devices.led]]\nid = "strip-1"\nlink = "/dev/ttyUSB0"\naddress = 1\nkind = "banner"\n', "devices.led[0]"),
+    ('[devices.fridge]\nlink = "x"\n', "devices.fridge is not a known device kind"),
+])
+def test_device_mistakes_are_one_sentence_before_anything_starts(tmp_path, devices, sentence):
+    bad = tmp_path / "hall.toml"
+    bad.write_text(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8") + devices, encoding="utf-8")
+    for args in (("check-config", str(bad)), ("serve", "--config", str(bad), "--port", "1")):
+        r = hallq(*args, data_dir=tmp_path / "data")
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert sentence in r.stderr and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
