@@ -1,6 +1,8 @@
 """Shared bench helpers: a real server on a temp data dir, percentiles, the last line."""
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -16,8 +18,15 @@ from tests.server import ServerProcess  # noqa: E402
 PASSWORD = "bench-pass-1"
 
 
+def scratch_dir(prefix: str) -> Path:
+    """A temporary directory removed when the benchmark exits."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def start_server(users=(("clerk", "staff"),)) -> ServerProcess:
-    data = Path(tempfile.mkdtemp(prefix="hallq-bench-")) / "data"
+    data = scratch_dir("hallq-bench-") / "data"
     store = Store(data / "hallq.db")
     for name, role in users:
         store.put_user(name, name, role, auth.hash_password(PASSWORD), system_now())

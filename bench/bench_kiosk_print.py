@@ -11,7 +11,6 @@ figure beside it; the last line is `name=value unit`.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests  # noqa: E402
 
-from bench._common import percentile  # noqa: E402
+from bench._common import percentile, scratch_dir  # noqa: E402
 from config import DEFAULT_CONFIG_PATH  # noqa: E402
 from devices.printer.sim import PtyPrinter, SimulatedPrinter  # noqa: E402
 from tests.server import ServerProcess  # noqa: E402
@@ -28,7 +27,7 @@ from tests.server import ServerProcess  # noqa: E402
 def run(mode: str, n: int) -> list[float]:
     sim = SimulatedPrinter()
     carrier = PtyPrinter(sim).start()
-    tmp = Path(tempfile.mkdtemp(prefix="hallq-bench-print-"))
+    tmp = scratch_dir("hallq-bench-print-")
     hall_file = tmp / "hall.toml"
     hall_file.write_text(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8") +
                          f'\n[devices.printer]\nlink = "{carrier.path}?baudrate=115200"\npaper_width_mm = 80\n'

@@ -12,7 +12,6 @@ text. Prints p50/p99; the last line is `name=value unit`.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests  # noqa: E402
 
-from bench._common import PASSWORD, percentile  # noqa: E402
+from bench._common import PASSWORD, percentile, scratch_dir  # noqa: E402
 from config import DEFAULT_CONFIG_PATH, load_config  # noqa: E402
 from devices.serial_sims import Lab  # noqa: E402
 from hall import auth  # noqa: E402
@@ -52,7 +51,7 @@ def devices_toml(settings: dict) -> str:
 
 def main(calls: int = 100) -> None:
     lab = Lab(load_config())
-    tmp = Path(tempfile.mkdtemp(prefix="hallq-bench-led-"))
+    tmp = scratch_dir("hallq-bench-led-")
     hall_file = tmp / "hall.toml"
     hall_file.write_text(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8") + devices_toml(lab.settings), encoding="utf-8")
     store = Store(tmp / "data" / "hallq.db")

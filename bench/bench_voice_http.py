@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import requests  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from bench._common import scratch_dir  # noqa: E402
 from config import load_config  # noqa: E402
 from devices.voice import VoiceDriver  # noqa: E402
 from devices.voice.player import PLAYING  # noqa: E402
@@ -42,7 +42,7 @@ def percentile(values, p):
 def main(rounds: int = 20) -> None:
     import logging
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    data = Path(tempfile.mkdtemp(prefix="hallq-bench-voice-"))
+    data = scratch_dir("hallq-bench-voice-")
     app = create_app(load_config(), data_dir=data, devices={})
     hall = app.extensions["hallq"]
     hall.store.put_user("clerk", "clerk", "staff", auth.hash_password("bench-pass-1"), system_now())
