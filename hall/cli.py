@@ -33,7 +33,8 @@ def default_data_dir() -> Path:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, default=None,
+    # SUPPRESS: a subcommand's parser must not reset a --data-dir given before the subcommand.
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
                         help="where the hall's database lives (default: $HALLQ_DATA_DIR or ~/.local/share/hallq)")
     p = argparse.ArgumentParser(prog="hallq", description="HallQ: queue, number-calling and rating for a service hall.",
                                 parents=[common])
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    args.data_dir = getattr(args, "data_dir", None)
     data_dir = args.data_dir or default_data_dir()
     try:
         if args.command == "check-config":

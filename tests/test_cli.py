@@ -93,3 +93,14 @@ def test_device_mistakes_are_one_sentence_before_anything_starts(tmp_path, devic
         assert r.returncode == 2, r.stdout + r.stderr
         assert sentence in r.stderr and "Traceback" not in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+@pytest.mark.parametrize("where", ["first", "after_user", "last"])
+def test_data_dir_counts_wherever_it_is_given(tmp_path, where):
+    d = str(tmp_path / "hall")
+    args = {"first": ["--data-dir", d, "user", "add", "qian", "--role", "staff"],
+            "after_user": ["user", "--data-dir", d, "add", "qian", "--role", "staff"],
+            "last": ["user", "add", "qian", "--role", "staff", "--data-dir", d]}[where]
+    r = hallq(*args, stdin="a-good-password\n")
+    assert r.returncode == 0, r.stderr
+    assert Store(tmp_path / "hall" / "hallq.db").get_user("qian") is not None
