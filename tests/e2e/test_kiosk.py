@@ -91,3 +91,18 @@ def test_the_kiosk_is_readable_for_elderly_citizens(hall_server, open_page):
         return [min, where];
     }""")
     assert smallest[0] >= 32, smallest
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (1366, 768), (1280, 1024), (1024, 768), (1080, 1920)])
+def test_every_home_button_can_be_tapped_on_common_kiosk_panels(hall_server, open_page, width, height):
+    page = open_page(hall_server.url + "/kiosk?idle=600", width=width, height=height)
+    expect(page.locator(".k-svc")).to_have_count(6)
+    page.wait_for_timeout(500)
+    # One synchronous check in the page: the kiosk redraws its buttons when counts change.
+    covered = page.evaluate("""selectors => selectors.filter(sel => {
+        const el = document.querySelector(sel);
+        el.scrollIntoView({block: "center"});
+        const r = el.getBoundingClientRect();
+        return !el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    })""", [f'.k-svc[data-service="{code}"]' for code in "ABCDEF"] + ["#btn-green", "#btn-appointment"])
+    assert covered == [], f"covered at {width}x{height}"
