@@ -12,7 +12,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Callable, Optional
 
-from hall import estimate, idnumber
+from hall import estimate, idnumber, policy
 from hall.bus import Bus
 from hall.clock import system_now
 from hall.engine import Engine
@@ -237,7 +237,9 @@ class Hall:
             mine = calls.get(t.id)
             same = [x for x in self.state.waiting((t.service,)) if x.id != t.id]
             if mine is None:
-                return sum(1 for x in same if (x.place, x.id) < (t.place, t.id))
+                # No open window reaches it yet: count by the order windows will call (hall/policy.py).
+                key = policy.calling_key
+                return sum(1 for x in same if key(x) < key(t))
             return sum(1 for x in same if x.id in calls and (calls[x.id], x.id) < (mine, t.id))
 
     def wait_minutes(self, t: Ticket) -> Optional[int]:
@@ -286,7 +288,6 @@ class Hall:
 
     def waiting_for_window(self, window_id: int) -> list[dict]:
         """The tickets this window may call, in the order it will call them (hall/policy.py)."""
-        from hall import policy
         with self._lock:
             cfg = self.engine._window_cfg(window_id)
             ws = self.engine._window(self.state, window_id)

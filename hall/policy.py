@@ -27,6 +27,11 @@ def _class(t: Ticket) -> int:
     return 0 if t.priority == APPOINTMENT else 1 if t.priority else 2
 
 
+def calling_key(t: Ticket):
+    """Appointments, then the green channel, then ordinary tickets; each by place in line."""
+    return (_class(t), t.place, t.id)
+
+
 def candidates(waiting: Iterable[Ticket], window: Window) -> list[list[Ticket]]:
     """The waiting tickets this window may call, as tiers: its own services, then those it helps."""
     own, helped = [], []

@@ -76,6 +76,7 @@
       "counter.done_call": "已呼叫 {number}。",
       "counter.done_recall": "已重呼 {number}。",
       "counter.done_no-show": "{number} 已记为过号。",
+      "counter.done_recall_limit": "{number} 已重呼到上限，已记为过号；可在过号重排中让其重新排队。",
       "counter.done_start": "{number} 开始办理。",
       "counter.done_finish": "{number} 已办结。",
       "counter.done_pause": "窗口已暂停。",
@@ -165,6 +166,7 @@
       "counter.done_call": "Called {number}.",
       "counter.done_recall": "Called {number} again.",
       "counter.done_no-show": "{number} marked as a no-show.",
+      "counter.done_recall_limit": "{number} was recalled as often as allowed and is now a no-show; it may rejoin the queue.",
       "counter.done_start": "Started serving {number}.",
       "counter.done_finish": "{number} finished.",
       "counter.done_pause": "The window is paused.",
@@ -489,8 +491,10 @@
         if (res.body.window) win = res.body.window;
         else if (res.body.ticket && win) win = Object.assign({}, win, { current: res.body.ticket });
         var tk = res.body.ticket || before;
-        if (path === "no-show" && tk) lastNoShow = tk.number;
-        say(t("counter.done_" + path, { number: tk ? tk.number : "" }), "ok");
+        // A recall past the hall's limit makes the ticket a no-show: say so, and offer it for rejoin.
+        var done = path === "recall" && tk && tk.status === "no_show" ? "recall_limit" : path;
+        if ((path === "no-show" || done === "recall_limit") && tk) lastNoShow = tk.number;
+        say(t("counter.done_" + done, { number: tk ? tk.number : "" }), "ok");
         if (path === "call") selected = null;
         drawWindow();
         loadQueue();

@@ -418,3 +418,13 @@ def test_a_windows_list_is_its_calling_order(tmp_path):
     listed = [t["number"] for t in h.waiting_for_window(2)]
     assert listed == ["A004", "A005", "A001", "A006", "A002", "A003", "F001"]
     assert calls(h, 2, 7) == listed
+
+
+def test_a_green_channel_ticket_is_told_it_comes_first_before_any_window_opens(tmp_path):
+    h = make_hall(tmp_path)
+    h.issue_ticket("A")
+    h.issue_ticket("A")
+    t = h.issue_ticket("A", priority="pregnant")
+    assert h.wait_minutes(t) is None        # no window open for A yet
+    assert h.ahead_of(t) == 0
+    assert h.ahead_of(h.state.waiting()[1]) == 2
