@@ -31,6 +31,9 @@ def _busy_from(t: Ticket) -> Optional[datetime]:
     return t.calls[0].at if t.calls else t.started_at
 
 
+FLOOR = 0.4  # today's average is never taken below this share of the configured one
+
+
 def average_service_minutes(config: HallConfig, tickets, sample: int) -> dict[str, float]:
     """Each service's mean window time per ticket, first call to finish, over its last `sample` finished today.
 
@@ -43,7 +46,9 @@ def average_service_minutes(config: HallConfig, tickets, sample: int) -> dict[st
     out = {}
     for s in config.services:
         recent = done.get(s.code, [])[-sample:]
-        out[s.code] = sum(recent) / len(recent) if recent else s.average_minutes
+        mean = sum(recent) / len(recent) if recent else s.average_minutes
+        # A few quick tickets early in the day must not make the whole line look instant.
+        out[s.code] = max(mean, FLOOR * s.average_minutes)
     return out
 
 

@@ -428,3 +428,15 @@ def test_a_green_channel_ticket_is_told_it_comes_first_before_any_window_opens(t
     assert h.wait_minutes(t) is None        # no window open for A yet
     assert h.ahead_of(t) == 0
     assert h.ahead_of(h.state.waiting()[1]) == 2
+
+
+def test_one_instant_ticket_does_not_make_the_line_look_instant(tmp_path):
+    h = make_hall(tmp_path)                       # A averages 8 minutes by configuration
+    for _ in range(4):
+        h.issue_ticket("A")
+    h.open_window(2, "zhang", "张敏")
+    h.call_next(2)
+    h.finish(2)                                   # served in no time at all
+    h.call_next(2)                                # A002 now at the window
+    # today's average (0 min) is held at 40 % of the configured 8: 3.2 minutes a ticket
+    assert [h.wait_minutes(t) for t in h.state.waiting()] == [3, 6]
