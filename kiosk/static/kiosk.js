@@ -49,6 +49,7 @@
       "kiosk.code_short": "预约码为 4 至 32 位字母或数字，请核对。",
       "kiosk.your_number": "您的号码",
       "kiosk.ahead": "前面还有 {n} 人等候",
+      "kiosk.ahead_one": "前面还有 1 人等候",
       "kiosk.ahead_none": "前面没有人等候，请留意叫号",
       "kiosk.ticket_wait": "预计等候约 {n} 分钟",
       "kiosk.ticket_wait_none": "预计马上叫号",
@@ -100,6 +101,7 @@
       "kiosk.code_short": "An appointment code has 4 to 32 letters or digits.",
       "kiosk.your_number": "Your number",
       "kiosk.ahead": "{n} people ahead of you",
+      "kiosk.ahead_one": "1 person ahead of you",
       "kiosk.ahead_none": "Nobody is ahead of you. Please watch for your number",
       "kiosk.ticket_wait": "Estimated wait: about {n} min",
       "kiosk.ticket_wait_none": "You should be called shortly",
@@ -511,7 +513,8 @@
     var ahead = lastTicket.ahead;
     var aheadEl = $("ticket-ahead");
     aheadEl.setAttribute("data-ahead", String(ahead));
-    aheadEl.textContent = ahead > 0 ? t("kiosk.ahead", { n: ahead }) : t("kiosk.ahead_none");
+    aheadEl.textContent = ahead > 1 ? t("kiosk.ahead", { n: ahead })
+      : ahead === 1 ? t("kiosk.ahead_one") : t("kiosk.ahead_none");
     var wait = $("ticket-wait");
     var minutes = lastTicket.wait_minutes;
     wait.setAttribute("data-wait-minutes", minutes === null || minutes === undefined ? "" : String(minutes));
