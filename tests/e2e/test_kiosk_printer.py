@@ -50,7 +50,8 @@ def test_each_printer_state_changes_what_the_kiosk_shows(printer_hall, open_page
             qr = page.locator("#ticket-qr")
             expect(qr).to_be_visible()
             expect(qr).to_have_attribute("src", re.compile(r"^/t/[A-Za-z0-9_-]{16}/qr\.svg$"))
-            assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), change
+            # the image loads from the server a moment after the ticket shows: wait for it
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=5000)
             (unprinted if status == "not_printed" else printed).append(number)
             page.locator("#ticket .k-back").click()
             expect(page.locator("#home")).to_be_visible()

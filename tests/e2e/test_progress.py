@@ -23,7 +23,7 @@ def test_the_phone_page_follows_the_ticket_until_it_is_called_without_a_reload(h
     src = qr.get_attribute("src")
     assert src.startswith("/t/") and src.endswith("/qr.svg")
     # The image really is the QR code's SVG from the server.
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    kiosk.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=5000)
     token = src[len("/t/"):-len("/qr.svg")]
 
     phone = open_page(hall_server.url + f"/t/{token}", *PHONE)
