@@ -71,7 +71,8 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
 _SERVICE_KEYS = {"code", "prefix", "name", "name_en", "digits", "matters", "real_name", "person_daily_limit",
                  "daily_quota", "hours", "average_minutes"}
 _QUEUE_KEYS = {"priority_categories", "priority_ratio", "max_recalls", "rejoin_minutes", "rejoin_after",
-               "transfer_keeps_place", "day_end", "holidays", "estimate_sample"}
+               "transfer_keeps_place", "day_end", "holidays", "estimate_sample",
+               "estimate_futures"}
 _APPOINTMENT_KEYS = {"checkin_before_minutes", "checkin_after_minutes", "late_becomes_ordinary",
                      "block_after_no_shows", "block_window_days", "block_days"}
 
@@ -156,7 +157,8 @@ def _queue(q: "_Table") -> QueueRules:
                       rejoin_after=q.integer("rejoin_after", 2, 0, 1000),
                       transfer_keeps_place=q.boolean("transfer_keeps_place", True),
                       day_end=time.fromisoformat(day_end) if day_end else None, holidays=tuple(holidays),
-                      estimate_sample=q.integer("estimate_sample", 30, 1, 1000))
+                      estimate_sample=q.integer("estimate_sample", 30, 1, 1000),
+                      estimate_futures=q.integer("estimate_futures", 40, 0, 500))
 
 
 def _appointments(a: "_Table") -> AppointmentRules:

@@ -30,7 +30,6 @@ class Hall:
         self.id_key = id_key
         self.devices = None  # the DeviceManager, when the app attached one
         self._forecast_cache: tuple = (None, None)   # (seq, minute) -> forecast; the clock moves it too
-        self._waits_cache: tuple = (None, None)
         self.store = store
         self.bus = bus or Bus()
         self.clock = clock
@@ -233,52 +232,35 @@ class Hall:
             t = self.state.tickets.get(t.id, t)
             if t.status != WAITING:
                 return 0
-            calls = self._forecast()
-            mine = calls.get(t.id)
+            order = self._forecast().order
+            mine = order.get(t.id)
             same = [x for x in self.state.waiting((t.service,)) if x.id != t.id]
             if mine is None:
                 # No open window reaches it yet: count by the order windows will call (hall/policy.py).
                 key = policy.calling_key
                 return sum(1 for x in same if key(x) < key(t))
-            return sum(1 for x in same if x.id in calls and (calls[x.id], x.id) < (mine, t.id))
+            return sum(1 for x in same if order.get(x.id, mine) < mine)
 
     def wait_minutes(self, t: Ticket) -> Optional[int]:
         """Estimated minutes until this waiting ticket is called (None: no open window serves it)."""
         with self._lock:
-            return estimate.minutes_until(self._forecast().get(t.id), self.clock())
+            return estimate.minutes_until(self._forecast().calls.get(t.id), self.clock())
 
     def service_waits(self) -> dict[str, Optional[int]]:
         """For each service, the estimated wait of a ticket taken now."""
         with self._lock:
             now = self.clock()
-            key = (self.state.last_seq, now.replace(second=0, microsecond=0))
-            if self._waits_cache[0] == key:
-                return self._waits_cache[1]
-            averages = estimate.average_service_minutes(self.config, self.state.tickets.values(),
-                                                        self.config.queue.estimate_sample)
-            out = {}
-            probe_id = 2 ** 62  # after every real ticket with the same time
-            for s in self.config.services:
-                probe = Ticket(id=probe_id, business_day=self.state.business_day, service=s.code, number="", serial=0,
-                               status=WAITING, issued_at=now, queued_at=now)
-                self.state.tickets[probe_id] = probe
-                self.state.version += 1  # the memoised lines must see the probe
-                try:
-                    out[s.code] = estimate.minutes_until(
-                        estimate.forecast(self.config, self.state, now, averages).get(probe_id), now)
-                finally:
-                    del self.state.tickets[probe_id]
-                    self.state.version += 1
-            self._waits_cache = (key, out)
-            return out
+            probes = self._forecast().probes
+            return {s.code: estimate.minutes_until(probes.get(s.code), now) for s in self.config.services}
 
-    def _forecast(self) -> dict[int, datetime]:
+    def _forecast(self) -> estimate.Forecast:
+        """The forecast of this state and minute (hall/estimate.py), worked out once."""
         now = self.clock()
         key = (self.state.last_seq, now.replace(second=0, microsecond=0))
         if self._forecast_cache[0] != key:
-            averages = estimate.average_service_minutes(self.config, self.state.tickets.values(),
-                                                        self.config.queue.estimate_sample)
-            self._forecast_cache = (key, estimate.forecast(self.config, self.state, now, averages))
+            look = estimate.outlook(self.config, self.state.tickets.values(), now, self.config.queue.estimate_sample)
+            self._forecast_cache = (key, estimate.forecast(self.config, self.state, now, look,
+                                                           self.config.queue.estimate_futures))
         return self._forecast_cache[1]
 
     def ticket_by_token(self, token: str) -> Optional[Ticket]:

@@ -88,6 +88,7 @@ class QueueRules:
     day_end: Optional[time] = None   # open tickets expire at this time
     holidays: tuple[date, ...] = ()
     estimate_sample: int = 30        # recent services averaged for the estimated wait
+    estimate_futures: int = 40       # sampled futures whose median is the estimate (0: one future of averages)
 
     def category(self, code: str) -> Optional[PriorityCategory]:
         return next((c for c in self.priority_categories if c.code == code), None)

@@ -30,6 +30,11 @@ def make_hall(tmp_path, extra: str = "", replace: dict | None = None, at=(9, 0))
     return h
 
 
+def plain(replace: dict | None = None) -> dict:
+    """The hall file with the estimate as one future of averages (hall/estimate.py), exact to the minute."""
+    return {"[queue]\n": "[queue]\nestimate_futures = 0\n", **(replace or {})}
+
+
 def code_of(fn) -> str:
     with pytest.raises(HallError) as err:
         fn()
@@ -365,7 +370,7 @@ def test_bad_appointment_rows_are_refused_whole(tmp_path, row, fragment):
 # -- estimated waiting time -------------------------------------------------------------------
 
 def test_estimate_plays_the_windows_forward(tmp_path):
-    h = make_hall(tmp_path)             # A averages 8 minutes until today's figures exist
+    h = make_hall(tmp_path, replace=plain())             # A averages 8 minutes until today's figures exist
     for _ in range(5):
         h.issue_ticket("A")
     assert h.wait_minutes(h.state.waiting()[0]) is None      # no window open for A
@@ -378,7 +383,7 @@ def test_estimate_plays_the_windows_forward(tmp_path):
 
 
 def test_estimate_learns_todays_service_time(tmp_path):
-    h = make_hall(tmp_path)
+    h = make_hall(tmp_path, replace=plain())
     for _ in range(4):
         h.issue_ticket("A")
     h.open_window(2, "zhang", "张敏")
@@ -396,8 +401,8 @@ def test_estimate_learns_todays_service_time(tmp_path):
 
 
 def test_estimate_counts_a_windows_scheduled_break(tmp_path):
-    h = make_hall(tmp_path, replace={'name_en = "Window 2"\nservices = ["A"]':
-                                     'name_en = "Window 2"\nservices = ["A"]\nbreaks = [["09:10", "09:40"]]'})
+    h = make_hall(tmp_path, replace=plain({'name_en = "Window 2"\nservices = ["A"]':
+                                           'name_en = "Window 2"\nservices = ["A"]\nbreaks = [["09:10", "09:40"]]'}))
     for _ in range(3):
         h.issue_ticket("A")
     h.open_window(2, "zhang", "张敏")
@@ -431,7 +436,7 @@ def test_a_green_channel_ticket_is_told_it_comes_first_before_any_window_opens(t
 
 
 def test_one_instant_ticket_does_not_make_the_line_look_instant(tmp_path):
-    h = make_hall(tmp_path)                       # A averages 8 minutes by configuration
+    h = make_hall(tmp_path, replace=plain())                       # A averages 8 minutes by configuration
     for _ in range(4):
         h.issue_ticket("A")
     h.open_window(2, "zhang", "张敏")
