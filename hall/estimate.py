@@ -135,6 +135,9 @@ _PROBE = 1 << 62   # probe ids: after every real ticket; a probe takes no window
 
 def forecast(config: HallConfig, state, now: datetime, look: Outlook, futures: int = 0) -> Forecast:
     """Estimated call times of the waiting tickets and of a ticket taken now in each service."""
+    windows = _windows(config, state, now)
+    if not windows:              # no window will call: nobody has an estimate
+        return Forecast(calls={}, probes={}, order={})
     tz = ZoneInfo(config.timezone)
     day = now.astimezone(tz).date()
     breaks = {w.id: [(_minutes(datetime.combine(day, a, tz), now), _minutes(datetime.combine(day, b, tz), now))
@@ -142,7 +145,7 @@ def forecast(config: HallConfig, state, now: datetime, look: Outlook, futures: i
     waiting = [((0 if t.priority == APPOINTMENT else 1) if t.priority else 2,
                 _minutes(t.place, now), t.id, t.service, t.target_window) for t in state.waiting()]
     probes = [(2, 0.0, _PROBE + i, s.code, None) for i, s in enumerate(config.services)]
-    board = _Board(config, waiting + probes, _windows(config, state, now), breaks)
+    board = _Board(config, waiting + probes, windows, breaks)
     plain = _play(board, look, None)
     order = {tid: n for n, (tid, _) in enumerate(sorted(((tid, at) for tid, at in plain.items() if tid < _PROBE),
                                                         key=lambda x: (x[1], x[0])))}
