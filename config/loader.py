@@ -85,7 +85,8 @@ def _service(s: "_Table") -> Service:
     if not (isinstance(prefix, str) and re.fullmatch(r"[A-Z]", prefix)):
         s.fail("prefix", prefix, "one capital letter A-Z")
     name = s.text("name")
-    matters = tuple(_matter(m) for m in s.tables("matters", {"code", "name", "name_en", "materials", "time_limit_days"},
+    matters = tuple(_matter(m) for m in s.tables("matters", {"code", "name", "name_en", "materials", "materials_en",
+                                                                      "time_limit_days"},
                                                    optional=True))
     _unique(s.source, s.key + ".matters", "code", [m.code for m in matters])
     hours = tuple(_period(s, i, p) for i, p in enumerate(s.list("hours", [])))
@@ -105,8 +106,13 @@ def _matter(m: "_Table") -> Matter:
     materials = m.list("materials", [])
     if not all(isinstance(x, str) and x.strip() for x in materials):
         m.fail("materials", materials, "a list of texts, one per document the citizen must bring")
+    materials_en = m.list("materials_en", [])
+    if materials_en and not (len(materials_en) == len(materials)
+                             and all(isinstance(x, str) and x.strip() for x in materials_en)):
+        m.fail("materials_en", materials_en,
+               f"the {len(materials)} texts of `materials` in English, in the same order (or leave it out)")
     return Matter(code=code, name=name, name_en=m.text("name_en", name), materials=tuple(materials),
-                  time_limit_days=m.integer("time_limit_days", None, 0, 365))
+                  materials_en=tuple(materials_en), time_limit_days=m.integer("time_limit_days", None, 0, 365))
 
 
 def _period(s: "_Table", i: int, p, key: str = "hours") -> tuple[time, time]:

@@ -301,7 +301,7 @@ class Hall:
                     "closed_message_en": closed.message_en if closed else None,
                     "real_name": s.real_name,
                     "matters": [{"code": m.code, "name": m.name, "name_en": m.name_en, "materials": list(m.materials),
-                                 "time_limit_days": m.time_limit_days} for m in s.matters],
+                                 "materials_en": list(m.materials_en), "time_limit_days": m.time_limit_days} for m in s.matters],
                 })
             return out
 

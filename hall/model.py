@@ -39,6 +39,7 @@ class Matter:
     name: str
     name_en: str
     materials: tuple[str, ...] = ()
+    materials_en: tuple[str, ...] = ()    # the same list in English, one for one (empty: the kiosk shows the Chinese)
     time_limit_days: Optional[int] = None  # the promised time to finish (限时办结), in working days
 
 

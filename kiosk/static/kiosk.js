@@ -373,7 +373,8 @@
     $("notice-title").textContent = i18n.pick(m, "name");
     var ol = $("notice-materials");
     ol.innerHTML = "";
-    (m.materials || []).forEach(function (text) { ol.appendChild(el("li", "k-material", text)); });
+    var materials = i18n.lang() === "en" && (m.materials_en || []).length ? m.materials_en : (m.materials || []);
+    materials.forEach(function (text) { ol.appendChild(el("li", "k-material", text)); });
     var limit = $("notice-limit");
     limit.setAttribute("data-days", String(m.time_limit_days));
     limit.textContent = limitText(m.time_limit_days);

@@ -89,6 +89,12 @@ def test_a_matter_shows_its_materials_and_the_ticket_records_it(hall_server, ope
     expect(page.locator("#notice-title")).to_have_text("营业执照设立登记")
     expect(page.locator("#notice-materials li")).to_have_text(licence["materials"])
     expect(page.locator("#notice-limit")).to_have_text("办结时限：3 个工作日")
+    # In English the same list in English, one for one; back in Chinese the Chinese list.
+    page.locator('.lang-toggle [data-lang="en"]').click()
+    expect(page.locator("#notice-materials li")).to_have_text(licence["materials_en"])
+    assert len(licence["materials_en"]) == len(licence["materials"]) and "Articles of association" in licence["materials_en"]
+    page.locator('.lang-toggle [data-lang="zh"]').click()
+    expect(page.locator("#notice-materials li")).to_have_text(licence["materials"])
     # Back to the matters and forward again: the notice is the same.
     page.locator('#notice [data-action="back"]').click()
     expect(page.locator("#matters")).to_be_visible()

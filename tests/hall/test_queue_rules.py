@@ -8,7 +8,7 @@ import pytest
 
 from config import DEFAULT_CONFIG_PATH, parse_config
 from hall.clock import FakeClock
-from hall.errors import HallError
+from hall.errors import ConfigError, HallError
 from hall.hall import Hall
 from hall.store import Store
 
@@ -51,6 +51,33 @@ def calls(h: Hall, window: int, n: int) -> list[str]:
         out.append(t.number)
         h.clock_.advance(seconds=30)
     return out
+
+
+# -- matters and the one-time notice ---------------------------------------------
+
+SOCIAL_CARD_EN = 'materials_en = ["Your valid ID document", "A recent bare-headed colour photo (or have one taken here)"]'
+
+
+@pytest.mark.parametrize("materials_en, error", [
+    (SOCIAL_CARD_EN, None),
+    ("", None),                                              # left out: the kiosk shows the Chinese list
+    ('materials_en = ["Your valid ID document"]', "the 2 texts of `materials` in English, in the same order"),
+    ('materials_en = ["Your valid ID document", ""]', "the 2 texts of `materials` in English, in the same order"),
+])
+def test_a_matters_materials_in_english_match_the_chinese_one_for_one(tmp_path, materials_en, error):
+    replace = {SOCIAL_CARD_EN: materials_en}
+    if error is None:
+        h = make_hall(tmp_path, replace=replace)
+        card = next(m for m in h.config.service("B").matters if m.code == "social-card")
+        assert len(card.materials) == 2
+        assert card.materials_en == ((("Your valid ID document", "A recent bare-headed colour photo (or have one "
+                                       "taken here)")) if materials_en else ())
+        services = {s["code"]: s for s in h.services_json()}
+        assert services["B"]["matters"][0]["materials_en"] == list(card.materials_en)
+        return
+    with pytest.raises(ConfigError) as err:
+        make_hall(tmp_path, replace=replace)
+    assert "materials_en" in str(err.value) and error in str(err.value)
 
 
 # -- green channel -----------------------------------------------------------
