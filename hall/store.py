@@ -360,12 +360,6 @@ class Store:
                                      (seq, limit)).fetchall()
         return [dict(json.loads(p), seq=s) for s, p in rows]
 
-    def recent_calls(self, limit: int = 10) -> list[dict]:
-        with self._lock:
-            rows = self.conn.execute("SELECT seq, payload FROM events WHERE name = 'ticket_called'"
-                                     " ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
-        return [dict(json.loads(p), seq=s) for s, p in rows]
-
     def ratings(self, day: Optional[date] = None) -> list[dict]:
         with self._lock:
             sql, args = "SELECT * FROM ratings", ()
@@ -397,3 +391,41 @@ class Store:
     def list_users(self) -> list[dict]:
         with self._lock:
             return [dict(r) for r in self.db.query("SELECT username, name, role, active FROM users ORDER BY username")]
+
+    def recent_calls(self, limit: int = 10) -> list[dict]:
+        """The latest `limit` calls, newest first, each ticket at each window once: a recall
+        (a `ticket_called` with `recall`) stands for that ticket's call, not for a second row."""
+        out: list[dict] = []
+        seen: set[tuple] = set()
+        with self._lock:
+            # Newest first, read only as far as needed (recalls are few: queue.max_recalls);
+            # closing the cursor ends the read, so the next write is not held up by it.
+            cur = self.conn.execute("SELECT seq, payload FROM events WHERE name = 'ticket_called' ORDER BY seq DESC")
+            try:
+                for s, p in cur:
+                    call = dict(json.loads(p), seq=s)
+                    key = (call.get("number"), call.get("window"))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.append(call)
+                    if len(out) >= limit:
+                        break
+            finally:
+                cur.close()
+        return out
+
+    def remove_user(self, username: str) -> bool:
+        """Take an account out of use: it can no longer sign in (`get_user` skips it) and is
+        not listed as active. The row stays, so every ticket, rating, window and event that
+        names the username still names a known account; `put_user` brings it back.
+        False when there is no active account of that name."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self.conn.execute("UPDATE users SET active = 0 WHERE username = ? AND active = 1", (username,))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        return cur.rowcount == 1

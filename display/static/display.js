@@ -49,6 +49,11 @@
   var services = [];   // {code, prefix, name, name_en, waiting}
   var flashTimer = null;
 
+  // One row per ticket and window: a recall (ticket_called with recall) is the same call again.
+  function sameCall(a, b) {
+    return a.number === b.number && a.window === b.window;
+  }
+
   // ---- the latest call ----------------------------------------------------
 
   function windowName(c, other) {
@@ -264,7 +269,11 @@
     snapshot: function (s) {
       hall = s.hall || hall;
       var newest = calls[0];
-      calls = (s.recent_calls || []).slice();
+      // The log lists a recall as a call of its own: keep only each ticket's latest.
+      calls = [];
+      (s.recent_calls || []).forEach(function (c) {
+        if (!calls.some(function (k) { return sameCall(k, c); })) calls.push(c);
+      });
       services = (s.services || []).slice();
       drawAll();
       // A call made while we were away still deserves its flash.
@@ -272,7 +281,7 @@
     },
     ticket_called: function (e) {
       // A recall moves that number back to the top instead of listing it twice.
-      calls = calls.filter(function (c) { return !(c.number === e.number && c.window === e.window); });
+      calls = calls.filter(function (c) { return !sameCall(c, e); });
       calls.unshift({
         number: e.number, service: e.service, window: e.window,
         window_name: e.window_name, window_name_en: e.window_name_en,

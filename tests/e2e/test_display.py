@@ -83,3 +83,43 @@ def test_a_missed_event_makes_the_display_ask_for_a_new_snapshot(hall_server, op
     assert len(dropped) == 1 and f'"number":"{number}"' in dropped[0].replace(" ", "")
     clerk.post("/api/windows/4/no-show")
     clerk.post("/api/logout")
+
+
+def recent_rows(page) -> list[tuple[str, str]]:
+    """The display's list of earlier calls, top first: (number, window as shown)."""
+    return [tuple(row) for row in page.eval_on_selector_all(
+        "#recent tr", "rows => rows.map(r => [r.getAttribute('data-number'), r.children[1].textContent])")]
+
+
+def test_a_recalled_ticket_is_listed_once_and_moves_to_the_top(start_demo, open_page):
+    """A recall is not a second ticket: live and after a reload (the snapshot), the recalled
+    number is the latest call, and once another call comes it is the first of the recent list."""
+    server = start_demo()
+    kiosk, zhang, li = HallClient(server.url), HallClient(server.url), HallClient(server.url)
+    zhang.sign_in("zhang", PASSWORD, window=1)
+    li.sign_in("li", PASSWORD, window=2)
+    first, second, third = (kiosk.issue("A")["number"] for _ in range(3))
+    page = open_page(server.url + "/display")
+    expect(page.locator("[data-live-status]")).to_have_attribute("data-live-status", "online")
+
+    zhang.post("/api/windows/1/call", {"ticket": first})
+    li.post("/api/windows/2/call", {"ticket": second})
+    zhang.post("/api/windows/1/recall")
+    for reload in (False, True):
+        if reload:
+            page.reload()
+        expect(page.locator("#latest")).to_have_attribute("data-number", first)
+        expect(page.locator("#latest-label")).to_have_text("再次呼叫")
+        expect(page.locator("#latest-window")).to_have_text("请到 1号窗口 办理")
+        expect(page.locator("#recent tr")).to_have_count(1)
+        assert recent_rows(page) == [(second, "2号窗口")]
+
+    zhang.post("/api/windows/1/start")
+    li.post("/api/windows/2/start")
+    li.post("/api/windows/2/call", {"ticket": third})
+    for reload in (False, True):
+        if reload:
+            page.reload()
+        expect(page.locator("#latest")).to_have_attribute("data-number", third)
+        expect(page.locator("#recent tr")).to_have_count(2)
+        assert recent_rows(page) == [(first, "1号窗口"), (second, "2号窗口")]

@@ -108,3 +108,48 @@ def test_every_event_is_logged_in_seq_order(hall):
 def test_migrations_are_recorded(store):
     assert store.schema_version == len(MIGRATIONS)
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def recall_scene(h: Hall, clock) -> None:
+    """A001 called at window 1, A002 at window 2, A001 recalled, then A003 at window 2."""
+    for _ in range(3):
+        h.issue_ticket("A")
+    h.open_window(1, "zhang", "张敏")
+    h.open_window(2, "li", "李强")
+    for step in (lambda: h.call(1, "A001"), lambda: h.call(2, "A002"), lambda: h.recall(1),
+                 lambda: h.start(2), lambda: h.call(2, "A003")):
+        clock.advance(minutes=1)
+        step()
+
+
+def test_recent_calls_list_a_recalled_ticket_once_at_its_latest_call(hall, clock):
+    recall_scene(hall, clock)
+    calls = hall.store.recent_calls(10)
+    assert [(c["number"], c["window"], c["recall"]) for c in calls] == [
+        ("A003", 2, False), ("A001", 1, True), ("A002", 2, False)]
+    assert [c["seq"] for c in calls] == sorted((c["seq"] for c in calls), reverse=True)
+    assert [c["number"] for c in hall.store.recent_calls(2)] == ["A003", "A001"]
+    # The log itself keeps every call: the recall is its own event.
+    called = [e for e in hall.store.events_since(0) if e["event"] == "ticket_called"]
+    assert [c["ticket"]["number"] if "ticket" in c else c["number"] for c in called] == ["A001", "A002", "A001", "A003"]
+
+
+def test_the_snapshot_lists_a_recalled_ticket_once(hall, clock):
+    recall_scene(hall, clock)
+    assert [(c["number"], c["window"]) for c in hall.snapshot()["recent_calls"]] == [
+        ("A003", 2), ("A001", 1), ("A002", 2)]
+
+
+def test_a_removed_account_cannot_sign_in_and_its_history_stays(hall, clock):
+    hall.store.put_user("zhang", "张敏", "staff", "hash", clock())
+    recall_scene(hall, clock)
+    before = hall.store.events_since(0)
+    assert hall.store.remove_user("zhang") is True
+    assert hall.store.get_user("zhang") is None
+    assert hall.store.remove_user("zhang") is False     # already removed
+    assert hall.store.remove_user("nobody") is False
+    assert hall.store.events_since(0) == before
+    assert hall.store.conn.execute("SELECT staff FROM tickets WHERE number = 'A001'").fetchone() == ("zhang",)
+    assert [(u["username"], u["name"], u["active"]) for u in hall.store.list_users()] == [("zhang", "张敏", 0)]
+    hall.store.put_user("zhang", "张敏", "staff", "hash2", clock())   # `user add` brings it back
+    assert hall.store.get_user("zhang")["password_hash"] == "hash2"
