@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Optional
 
-from flask import session
+from flask import current_app, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hall.errors import HallError
@@ -52,8 +52,19 @@ def secret_key(data_dir: Path) -> bytes:
 
 
 def current_user() -> Optional[dict]:
-    """The signed-in user of this request, or None."""
-    return session.get("user")
+    """The signed-in user of this request, or None.
+
+    The account is looked up on every request (one indexed read): a session of an account
+    removed (`hallq user remove`) or given another role since it signed in ends at once.
+    """
+    user = session.get("user")
+    if user is None:
+        return None
+    account = current_app.extensions["hallq"].store.get_user(user.get("username", ""))
+    if account is None or account["role"] != user.get("role"):
+        session.clear()
+        return None
+    return user
 
 
 def current_window() -> Optional[int]:

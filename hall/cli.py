@@ -1,4 +1,4 @@
-"""The `hallq` command: demo, serve, user add, check-config.
+"""The `hallq` command: demo, serve, user add / list / remove, check-config, device-agent.
 
 `--data-dir` (or HALLQ_DATA_DIR) applies to every command.
 """
@@ -7,8 +7,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
+import tomllib
 from pathlib import Path
+from typing import Optional
 
 from hall.errors import ConfigError, HallError
 
@@ -58,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["staff", "manager", "admin"])
     add.add_argument("--name", default=None, help="the name shown on screens (default: the username)")
     usub.add_parser("list", parents=[common], help="list accounts")
+    remove = usub.add_parser("remove", parents=[common],
+                             help="remove an account: it can no longer sign in; its tickets and ratings keep the username")
+    remove.add_argument("username")
 
     agent = sub.add_parser("device-agent", parents=[common],
                            help="share this PC's serial ports with the hall server (RFC 2217)")
@@ -91,12 +97,51 @@ def main(argv=None) -> int:
         if args.command == "demo":
             return _serve(args, args.data_dir or default_data_dir() / "demo", demo=True)
     except ConfigError as exc:
-        print(f"hallq: configuration error: {exc}", file=sys.stderr)
+        print(f"hallq: configuration error: {_by_window_number(str(exc), _config_path(args))}", file=sys.stderr)
         return 2
     except HallError as exc:
         print(f"hallq: {exc.message} ({exc.message_en})", file=sys.stderr)
         return 2
     return 1
+
+
+_WINDOW_ENTRY = re.compile(r"(?<![\w.\[])windows\[(\d+)\](\.)?")
+
+
+def _config_path(args) -> Optional[Path]:
+    """The hall file this command read (the embedded default for a demo without --config)."""
+    if args.command == "check-config":
+        return args.file
+    if args.command in ("serve", "demo"):
+        from config import DEFAULT_CONFIG_PATH
+        return args.config or DEFAULT_CONFIG_PATH
+    return None
+
+
+def _by_window_number(message: str, path: Optional[Path]) -> str:
+    """The loader names a [[windows]] entry by its place in the list ("windows[3].services");
+    staff know a window by its number: say "4号窗口 (window 4): services" instead. An entry
+    whose number is missing or is itself the mistake keeps its place in the list."""
+    if path is None or "windows[" not in message:
+        return message
+    try:
+        entries = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("windows")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return message
+    if not isinstance(entries, list):
+        return message
+
+    def name(m: re.Match) -> str:
+        i = int(m.group(1))
+        entry = entries[i] if i < len(entries) else None
+        wid = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(wid, int) or isinstance(wid, bool) or wid < 1:
+            return m.group(0)
+        if m.group(2) and re.match(r"id = .* is not allowed", message[m.end():]):
+            return m.group(0)
+        return f"{wid}号窗口 (window {wid})" + (": " if m.group(2) else "")
+
+    return _WINDOW_ENTRY.sub(name, message)
 
 
 def _check_config(path: Path) -> int:
@@ -120,7 +165,17 @@ def _user(args, data_dir: Path) -> int:
     store = _open_store(data_dir)
     if args.user_command == "list":
         for u in store.list_users():
-            print(f"{u['username']}\t{u['name']}\t{u['role']}")
+            if u["active"]:  # a removed account is kept for the history, not listed
+                print(f"{u['username']}\t{u['name']}\t{u['role']}")
+        return 0
+    if args.user_command == "remove":
+        if not store.remove_user(args.username):
+            print(f"hallq: 没有名为 {args.username} 的账号，请用 hallq user list 查看现有账号。"
+                  f" (There is no account named {args.username}; hallq user list shows the accounts.)", file=sys.stderr)
+            return 2
+        print(f"hallq: 账号 {args.username} 已删除，不能再登录；该账号办理过的号和评价仍保留这个用户名。"
+              f" (Account {args.username} removed in {data_dir}: it can no longer sign in;"
+              f" its tickets and ratings keep the username.)")
         return 0
     if sys.stdin.isatty():
         password = getpass.getpass(f"Password for {args.username}: ")

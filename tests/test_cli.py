@@ -32,6 +32,32 @@ def test_user_add_reads_the_password_from_stdin(tmp_path):
     assert r.stdout.splitlines() == ["zhang\t张敏\tstaff"]
 
 
+def test_user_remove_stops_sign_in_and_keeps_the_history(tmp_path):
+    for username in ("zhang", "li"):
+        assert hallq("user", "add", username, "--role", "staff", stdin="a-good-password\n", data_dir=tmp_path).returncode == 0
+    r = hallq("user", "remove", "zhang", data_dir=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "zhang" in r.stdout and r.stderr == ""
+    store = Store(tmp_path / "hallq.db")
+    assert store.get_user("zhang") is None            # what signing in looks up
+    # The row stays, so tickets, ratings and events that name zhang still name a known account.
+    assert store.conn.execute("SELECT active FROM users WHERE username = 'zhang'").fetchone() == (0,)
+    assert hallq("user", "list", data_dir=tmp_path).stdout.splitlines() == ["li\tli\tstaff"]
+    # Adding the name again brings the account back, with the new password.
+    assert hallq("user", "add", "zhang", "--role", "staff", stdin="another-password\n", data_dir=tmp_path).returncode == 0
+    assert auth.check_password(store.get_user("zhang")["password_hash"], "another-password")
+
+
+@pytest.mark.parametrize("setup", [(), (("user", "add", "zhang", "--role", "staff"), ("user", "remove", "zhang"))])
+def test_user_remove_of_an_unknown_account_is_one_sentence(tmp_path, setup):
+    for args in setup:
+        assert hallq(*args, stdin="a-good-password\n", data_dir=tmp_path).returncode == 0
+    r = hallq("user", "remove", "zhang", data_dir=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == ("hallq: 没有名为 zhang 的账号，请用 hallq user list 查看现有账号。"
+                                " (There is no account named zhang; hallq user list shows the accounts.)")
+
+
 @pytest.mark.parametrize("args, stdin, fragment", [
     (("user", "add", "zhang", "--role", "staff"), "short\n", "at least 8 characters"),
     (("user", "add", "bad name!", "--role", "staff"), "a-good-password\n", "username"),
@@ -49,10 +75,15 @@ def test_check_config_accepts_the_embedded_hall():
 @pytest.mark.parametrize("change, sentence", [
     (('prefix = "B"', 'prefix = "BB"'), "services[1].prefix = 'BB' is not allowed; expected one capital letter A-Z."),
     (('services = ["C"]', 'services = ["Q"]'),
-     "windows[4].services names 'Q', which is not a service; expected one of ['A', 'B', 'C', 'D', 'E', 'F']."),
+     "5号窗口 (window 5): services names 'Q', which is not a service; expected one of ['A', 'B', 'C', 'D', 'E', 'F']."),
     (('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'), "hall.timezone = 'Mars/Olympus' is not a known time zone"),
     (('priority_ratio = 2 ', 'priority_ratio = 0 '), "queue.priority_ratio = 0 is not allowed; expected a whole number from 1 to 100."),
-    (('id = 3\n', 'id = 2\n'), "windows[2].id = 2 is used twice"),
+    (('id = 3\n', 'id = 2\n'), "2号窗口 (window 2): id = 2 is used twice"),
+    (('helps = ["F"]', 'helps = ["F"]\nbreaks = [["12:00", "11:00"]]'),
+     "2号窗口 (window 2): breaks[0] = ['12:00', '11:00'] is not allowed"),
+    (('id = 7\n', 'id = 7\nnme = "x"\n'), "7号窗口 (window 7): nme is not a known key"),
+    # A window whose number itself is wrong can only be named by its place in the list.
+    (('id = 4\n', 'id = 0\n'), "windows[3].id = 0 is not allowed; expected a whole number from 1 to 999."),
     (('name = "税费"', 'nme = "税费"'), "services[3].nme is not a known key"),
     (('[hall]', '[hall'), "is not valid TOML"),
 ])
@@ -65,6 +96,16 @@ def test_check_config_names_key_value_and_expectation(tmp_path, change, sentence
     assert r.returncode == 2
     assert sentence in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+    if "window" in sentence and not sentence.startswith("windows["):
+        assert "windows[" not in r.stderr  # staff know windows by their number, not their place in the file
+
+
+def test_serve_names_a_window_by_its_number_too(tmp_path):
+    bad = tmp_path / "hall.toml"
+    bad.write_text(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8").replace('services = ["C"]', 'services = ["Q"]', 1),
+                   encoding="utf-8")
+    r = hallq("serve", "--config", str(bad), "--port", "1", data_dir=tmp_path / "data")
+    assert r.returncode == 2 and "5号窗口 (window 5): services names 'Q'" in r.stderr and "windows[" not in r.stderr
 
 
 def test_serve_refuses_a_bad_config_before_starting(tmp_path):

@@ -37,10 +37,23 @@ def test_every_error_code_is_in_api_md():
     assert missing == []
 
 
+def cli_commands(parser=None, prefix="hallq") -> list[str]:
+    """Every command the `hallq` parser accepts, subcommands spelled out: "hallq user add", ..."""
+    import argparse
+    from hall.cli import _parser
+    parser = parser or _parser()
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [prefix]
+    return [c for name, sub in subs[0].choices.items() for c in cli_commands(sub, f"{prefix} {name}")]
+
+
 def test_every_cli_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in ("hallq demo", "hallq serve", "hallq user add", "hallq check-config", "make demo", "make test"):
-        assert command in readme
+    commands = cli_commands()
+    assert {"hallq demo", "hallq serve", "hallq user add", "hallq user remove", "hallq check-config"} <= set(commands)
+    for command in commands + ["make demo", "make test"]:
+        assert command in readme, f"{command} is not in README.md"
 
 
 def test_the_devices_example_in_the_docs_builds(tmp_path):

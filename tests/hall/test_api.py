@@ -78,6 +78,36 @@ def test_bad_logins(client, body, status, code):
     assert error(client.post("/api/login", json=body)) == (status, code)
 
 
+def test_a_removed_account_can_no_longer_sign_in(app, client):
+    """`hallq user remove`: the account is refused like a wrong password, its history is untouched."""
+    login(client, "zhang", window=1)
+    client.post("/api/tickets", json={"service": "A"})
+    client.post("/api/windows/1/call-next")
+    client.post("/api/logout")
+    assert app.extensions["hallq"].store.remove_user("zhang")
+    r = client.post("/api/login", json={"username": "zhang", "password": PASSWORD, "window": 1})
+    assert error(r) == (401, "bad_credentials")
+    log = app.extensions["hallq"].store.events_since(0)
+    assert [e["staff"] for e in log if e["event"] == "ticket_called"] == ["zhang"]
+    login(client, "manager", window=None)
+    assert [e["staff"] for e in client.get("/api/events?since=0").get_json()["events"]
+            if e["event"] == "ticket_called"] == ["zhang"]
+
+
+def test_a_removed_accounts_open_session_ends_at_once(app, client):
+    login(client, "zhang", window=1)
+    client.post("/api/tickets", json={"service": "A"})
+    assert client.post("/api/windows/1/call-next").status_code == 200
+    assert app.extensions["hallq"].store.remove_user("zhang")
+    assert error(client.post("/api/windows/1/recall")) == (401, "not_signed_in")
+    assert error(client.get("/api/me")) == (401, "not_signed_in")
+    # The window it left open (with A001 at it) is free for the next staff member, who gets the ticket.
+    other = app.test_client()
+    login(other, "li", window=1)
+    w = next(w for w in other.get("/api/state").get_json()["windows"] if w["id"] == 1)
+    assert (w["staff"]["username"], w["current"]["number"]) == ("li", "A001")
+
+
 def test_a_window_signed_in_by_someone_else_is_refused(app):
     a, b = app.test_client(), app.test_client()
     login(a, "zhang", window=3)
