@@ -127,6 +127,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE tickets ADD COLUMN print_status TEXT
     """,
+    # 4: which tickets the SMS gateway was told of (hall/notify.py), so a restart tells nobody twice.
+    """
+    CREATE TABLE notices (
+        ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
+        business_day TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX notices_day ON notices (business_day)
+    """,
 ]
 
 _TICKET_COLUMNS = ("id, business_day, service, number, serial, status, issued_at, calls, started_at, finished_at,"
@@ -366,6 +376,28 @@ class Store:
             if day:
                 sql, args = sql + " WHERE business_day = ?", (day.isoformat(),)
             return [dict(r) for r in self.db.query(sql + " ORDER BY id", args)]
+
+    # -- SMS notices -------------------------------------------------------------
+
+    def put_notice(self, ticket_id: int, day: date, outcome: str, at: datetime) -> None:
+        """Record what became of a ticket's near-the-front message: sent, failed, or skipped
+        (the ticket started near the front, its holder still at the kiosk)."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("INSERT OR REPLACE INTO notices (ticket_id, business_day, outcome, at) VALUES (?,?,?,?)",
+                                  (ticket_id, day.isoformat(), outcome, at.isoformat()))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def notices_of_day(self, day: date) -> dict[int, str]:
+        """Ticket id -> outcome of the day's near-the-front messages."""
+        with self._lock:
+            rows = self.conn.execute("SELECT ticket_id, outcome FROM notices WHERE business_day = ?",
+                                     (day.isoformat(),)).fetchall()
+        return {tid: outcome for tid, outcome in rows}
 
     # -- users -----------------------------------------------------------------
 

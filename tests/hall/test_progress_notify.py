@@ -138,3 +138,36 @@ def test_a_hanging_gateway_never_slows_a_call(tmp_path, clock):
     finally:
         app.extensions["hallq"].bus.close()
         gw.close()
+
+
+def test_a_restart_tells_nobody_twice(tmp_path, clock):
+    """What each ticket's message came to is stored: after a restart nobody near the front is told again."""
+    gw = Gateway()
+    app = notify_app(tmp_path, clock, gw)
+    try:
+        c = app.test_client()
+        for _ in range(5):
+            c.post("/api/tickets", json={"service": "A"})
+        login(c, window=2)
+        c.post("/api/windows/2/call-next")            # A001 called: A004 now has 2 ahead
+        assert wait_for(lambda: len(gw.bodies) == 1)
+        hall = app.extensions["hallq"]
+        day = hall.state.business_day
+        # A001..A003 started near the front (skipped), A004 was told
+        assert sorted(hall.store.notices_of_day(day).values()) == ["sent", "skipped", "skipped", "skipped"]
+    finally:
+        app.extensions["hallq"].bus.close()
+        app.extensions["hallq"].store.close()
+    app = notify_app(tmp_path, clock, gw)             # the server restarts on the same data
+    try:
+        c = app.test_client()
+        login(c, window=2)
+        c.post("/api/windows/2/start")
+        c.post("/api/windows/2/finish")
+        c.post("/api/windows/2/call-next")            # A002 called: A005 now has 2 ahead; A003, A004 were settled
+        assert wait_for(lambda: len(gw.bodies) == 2)
+        time.sleep(0.3)
+        assert [b["number"] for b in gw.bodies] == ["A004", "A005"]
+    finally:
+        app.extensions["hallq"].bus.close()
+        gw.close()
