@@ -116,7 +116,7 @@ def list_appointments():
     return jsonify({"appointments": [
         {"code": a.code, "service": a.service, "date": a.day.isoformat(),
          "slot": f"{a.slot_start:%H:%M}-{a.slot_end:%H:%M}", "name": a.name, "id_masked": a.id_masked,
-         "status": a.status, "ticket_id": a.ticket_id} for a in hall.store.appointments_of_day(day)]})
+         "status": a.status, "ticket_id": a.ticket_id, "matter": a.matter} for a in hall.store.appointments_of_day(day)]})
 
 
 @bp.post("/tickets/<number>/reprint")

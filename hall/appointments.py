@@ -1,7 +1,9 @@
 """Appointments (预约) from a CSV file or the API, validated into Appointment records.
 
 CSV columns (a header row, UTF-8, with or without BOM):
-code,service,date,slot,name,id_number — slot is "09:00-09:30".
+code,service,date,slot,name,id_number — slot is "09:00-09:30"; id_number may
+be left out, and an optional `matter` column names the matter booked (one of
+the service's matters, by code), which the ticket then carries.
 """
 from __future__ import annotations
 
@@ -59,10 +61,15 @@ def parse_rows(rows: list[dict], config: HallConfig, id_key: bytes) -> list[Appo
         name = str(row.get("name") or "").strip()
         if not name:
             bad("缺少姓名。", "name is missing.")
+        matter = str(row.get("matter") or "").strip() or None
+        if matter is not None and not any(m.code == matter for m in config.service(service).matters):
+            known = ", ".join(m.code for m in config.service(service).matters) or "无 (none)"
+            bad(f"业务 {service} 没有事项 {matter!r}，可填：{known}，或留空。",
+                f"service {service} has no matter {matter!r}; use one of: {known}, or leave it empty.")
         raw_id = str(row.get("id_number") or "").strip()
         if raw_id and not idnumber.is_valid(raw_id):
             bad("身份证号码有误。", "the ID number is not valid.")
         out.append(Appointment(code=code, service=service, day=day, slot_start=start, slot_end=end, name=name,
                                id_hash=idnumber.keyed_hash(raw_id, id_key) if raw_id else None,
-                               id_masked=idnumber.mask(raw_id) if raw_id else None))
+                               id_masked=idnumber.mask(raw_id) if raw_id else None, matter=matter))
     return out

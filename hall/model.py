@@ -217,6 +217,7 @@ class Appointment:
     id_masked: Optional[str]
     status: str = "booked"          # booked, checked_in, no_show, cancelled
     ticket_id: Optional[int] = None
+    matter: Optional[str] = None    # the matter booked, when the booking says (one of the service's)
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX notices_day ON notices (business_day)
     """,
+    # 5: the matter an appointment was booked for, so its ticket carries it.
+    """
+    ALTER TABLE appointments ADD COLUMN matter TEXT
+    """,
 ]
 
 _TICKET_COLUMNS = ("id, business_day, service, number, serial, status, issued_at, calls, started_at, finished_at,"
@@ -181,14 +185,14 @@ def _ticket(r) -> Ticket:
                               for s in json.loads(steps)))
 
 
-_APPT_COLUMNS = "code, service, day, slot_start, slot_end, name, id_hash, id_masked, status, ticket_id"
+_APPT_COLUMNS = "code, service, day, slot_start, slot_end, name, id_hash, id_masked, status, ticket_id, matter"
 
 
 def _appointment(r) -> Appointment:
-    code, service, day, start, end, name, id_hash, id_masked, status, ticket_id = r
+    code, service, day, start, end, name, id_hash, id_masked, status, ticket_id, matter = r
     return Appointment(code=code, service=service, day=date.fromisoformat(day), slot_start=time.fromisoformat(start),
                        slot_end=time.fromisoformat(end), name=name, id_hash=id_hash, id_masked=id_masked,
-                       status=status, ticket_id=ticket_id)
+                       status=status, ticket_id=ticket_id, matter=matter)
 
 
 class Store:
@@ -327,9 +331,10 @@ class Store:
                 for a in appointments:
                     self.conn.execute(
                         "INSERT INTO appointments (code, service, day, slot_start, slot_end, name, id_hash, id_masked,"
-                        " status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        " status, created_at, matter) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                         (a.code, a.service, a.day.isoformat(), a.slot_start.strftime("%H:%M"),
-                         a.slot_end.strftime("%H:%M"), a.name, a.id_hash, a.id_masked, a.status, now.isoformat()))
+                         a.slot_end.strftime("%H:%M"), a.name, a.id_hash, a.id_masked, a.status, now.isoformat(),
+                         a.matter))
                 self.conn.execute("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")

@@ -44,7 +44,8 @@ class VisitRules:
                                 f"Your slot {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M} has passed.")
             priority = None
         change = self.issue_ticket(state, appt.service, now, token=token, priority=priority,
-                                   id_hash=appt.id_hash, id_masked=appt.id_masked, appointment=appt.code)
+                                   id_hash=appt.id_hash, id_masked=appt.id_masked, appointment=appt.code,
+                                   matter=appt.matter)
         ticket = change.result
         done = replace(appt, status="checked_in", ticket_id=ticket.id)
         return Change(tickets=change.tickets, events=change.events, appointments=(done,),

@@ -184,3 +184,25 @@ def test_index_lists_the_pages(client):
     for path in ("/kiosk", "/counter", "/display", "/board"):
         assert f'href="{path}"' in page
     assert client.get("/healthz").get_json()["ok"] is True
+
+
+def test_appointments_import_from_a_csv_file(client, clock):
+    """The booking system's export: UTF-8 with a BOM (as spreadsheets save it), a matter column."""
+    login(client, "manager", window=None)
+    csv_text = ("\ufeffcode,service,date,slot,name,id_number,matter\r\n"
+                "YY0101,B,2026-11-27,09:00-09:30,王大爷,11010519491231002X,social-card\r\n"
+                "YY0102,A,2026-11-27,09:30-10:00,李阿姨,,\r\n")
+    r = client.post("/api/appointments", data=csv_text.encode("utf-8"), content_type="text/csv")
+    assert (r.status_code, r.get_json()) == (201, {"added": 2, "codes": ["YY0101", "YY0102"]})
+    booked = {a["code"]: a for a in client.get("/api/appointments").get_json()["appointments"]}
+    assert (booked["YY0101"]["matter"], booked["YY0101"]["id_masked"]) == ("social-card", "1101********002X")
+    assert (booked["YY0102"]["matter"], booked["YY0102"]["id_masked"]) == (None, None)
+    r = client.post("/api/appointments/check-in", json={"code": "YY0101"})
+    assert r.status_code == 201 and r.get_json()["ticket"]["matter"] == "social-card"
+    # A file without the slot column is refused whole, naming what the header must be.
+    r = client.post("/api/appointments", data="code,service,date,name\nYY0103,B,2026-11-27,x\n".encode(),
+                    content_type="text/csv")
+    assert error(r) == (400, "invalid_appointment") and "slot" in r.get_json()["error"]["message"]
+    r = client.post("/api/appointments", data="code,service\n".encode("gbk") + "王".encode("gbk"),
+                    content_type="text/csv")
+    assert error(r) == (400, "invalid_appointment") and "UTF-8" in r.get_json()["error"]["message"]

@@ -347,6 +347,20 @@ def test_appointment_by_id_number_is_called_first(tmp_path):
     assert calls(h, 3, 3) == ["B003", "B001", "B002"]
 
 
+def test_an_appointment_booked_for_a_matter_gives_a_ticket_with_that_matter(tmp_path):
+    h = make_hall(tmp_path, at=(9, 50))
+    h.add_appointments([{"code": "YY0001", "service": "B", "date": "2026-11-27", "slot": "10:00-10:30",
+                         "name": "王大爷", "matter": "social-card"},
+                        {"code": "YY0002", "service": "B", "date": "2026-11-27", "slot": "10:00-10:30",
+                         "name": "李阿姨"}])
+    h.store.close()
+    h = make_hall(tmp_path, at=(9, 50))                        # the matter is stored with the appointment
+    with_matter, _ = h.check_in(code="YY0001")
+    without, _ = h.check_in(code="YY0002")
+    assert (with_matter.matter, without.matter) == ("social-card", None)
+    assert h.ticket_json(with_matter)["matter"] == "social-card"
+
+
 @pytest.mark.parametrize("kwargs", [{"code": "NOPE01"}, {"id_number": OTHER_ID}, {}])
 def test_appointment_not_found(tmp_path, kwargs):
     h = make_hall(tmp_path)
@@ -384,6 +398,8 @@ def test_repeated_missed_appointments_block_the_id(tmp_path):
     ({"code": "YY0002", "service": "B", "date": "2026-11-27", "slot": "10:00-10:30", "name": ""}, "姓名"),
     ({"code": "YY0002", "service": "B", "date": "2026-11-27", "slot": "10:00-10:30", "name": "a",
       "id_number": "123"}, "身份证"),
+    ({"code": "YY0002", "service": "B", "date": "2026-11-27", "slot": "10:00-10:30", "name": "a",
+      "matter": "passport"}, "没有事项 'passport'，可填：social-card, pension-transfer"),
 ])
 def test_bad_appointment_rows_are_refused_whole(tmp_path, row, fragment):
     h = make_hall(tmp_path)
