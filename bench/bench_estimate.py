@@ -93,11 +93,11 @@ class Timed:
     def __init__(self):
         self.seconds: list[float] = []
         self.most_waiting = 0
-        self._forecast = estimate.forecast
+        self._work_out = estimate.work_out
 
-    def __call__(self, config, state, now, look, futures=0):
+    def __call__(self, config, board, now, look, futures):
         t0 = clock.perf_counter()
-        out = self._forecast(config, state, now, look, futures)
+        out = self._work_out(config, board, now, look, futures)
         self.seconds.append(clock.perf_counter() - t0)
         self.most_waiting = max(self.most_waiting, len(out.calls))
         return out
@@ -107,11 +107,11 @@ def run_hall(title: str, config, plan, seeds=SEEDS) -> dict:
     """Seeded days; prints a line per day and per service; returns the totals."""
     print(f"== {title}")
     rows, t0 = [], clock.perf_counter()
-    timed = estimate.forecast = Timed()
+    timed = estimate.work_out = Timed()
     try:
         days = [run_day(config, plan(config, seed)) for seed in seeds]
     finally:
-        estimate.forecast = timed._forecast
+        estimate.work_out = timed._work_out
     for seed, day in zip(seeds, days):
         assert not day.refused, day.refused[:3]
         rows += day.estimated()

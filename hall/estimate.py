@@ -135,9 +135,17 @@ _PROBE = 1 << 62   # probe ids: after every real ticket; a probe takes no window
 
 def forecast(config: HallConfig, state, now: datetime, look: Outlook, futures: int = 0) -> Forecast:
     """Estimated call times of the waiting tickets and of a ticket taken now in each service."""
+    return work_out(config, prepare(config, state, now), now, look, futures)
+
+
+def prepare(config: HallConfig, state, now: datetime) -> Optional["_Board"]:
+    """What the forecast needs of the hall's state, copied (None: no window will call).
+
+    Quick, so the hall takes it under its lock; `work_out` then runs without the lock.
+    """
     windows = _windows(config, state, now)
-    if not windows:              # no window will call: nobody has an estimate
-        return Forecast(calls={}, probes={}, order={})
+    if not windows:
+        return None
     tz = ZoneInfo(config.timezone)
     day = now.astimezone(tz).date()
     breaks = {w.id: [(_minutes(datetime.combine(day, a, tz), now), _minutes(datetime.combine(day, b, tz), now))
@@ -145,7 +153,13 @@ def forecast(config: HallConfig, state, now: datetime, look: Outlook, futures: i
     waiting = [((0 if t.priority == APPOINTMENT else 1) if t.priority else 2,
                 _minutes(t.place, now), t.id, t.service, t.target_window) for t in state.waiting()]
     probes = [(2, 0.0, _PROBE + i, s.code, None) for i, s in enumerate(config.services)]
-    board = _Board(config, waiting + probes, windows, breaks)
+    return _Board(config, waiting + probes, windows, breaks)
+
+
+def work_out(config: HallConfig, board: Optional["_Board"], now: datetime, look: Outlook, futures: int) -> Forecast:
+    """Play the futures on a prepared board (`prepare`) and take each ticket's middle call time."""
+    if board is None:            # no window will call: nobody has an estimate
+        return Forecast(calls={}, probes={}, order={})
     plain = _play(board, look, None)
     order = {tid: n for n, (tid, _) in enumerate(sorted(((tid, at) for tid, at in plain.items() if tid < _PROBE),
                                                         key=lambda x: (x[1], x[0])))}

@@ -36,6 +36,7 @@ class Hall:
         self.engine = Engine(config)
         self.ser = Serializer(config, self.engine.tz)
         self._lock = threading.RLock()
+        self._forecast_lock = threading.Lock()
         self.state = store.load_state(self.engine.business_day(clock()))
         self._roll()
 
@@ -226,13 +227,16 @@ class Hall:
             w = self.engine._window(self.state, window_id)
             return self.ser.window(w, self.state.tickets.get)
 
+    # The estimate's readers take the forecast before the hall's lock: it is worked out without
+    # the lock (see _forecast), so a call or a ticket never waits for one.
+
     def ahead_of(self, t: Ticket) -> int:
         """How many tickets of the same service will be called before this one."""
+        order = self._forecast().order
         with self._lock:
             t = self.state.tickets.get(t.id, t)
             if t.status != WAITING:
                 return 0
-            order = self._forecast().order
             mine = order.get(t.id)
             same = [x for x in self.state.waiting((t.service,)) if x.id != t.id]
             if mine is None:
@@ -243,25 +247,35 @@ class Hall:
 
     def wait_minutes(self, t: Ticket) -> Optional[int]:
         """Estimated minutes until this waiting ticket is called (None: no open window serves it)."""
-        with self._lock:
-            return estimate.minutes_until(self._forecast().calls.get(t.id), self.clock())
+        calls = self._forecast().calls
+        return estimate.minutes_until(calls.get(t.id), self.clock())
 
     def service_waits(self) -> dict[str, Optional[int]]:
         """For each service, the estimated wait of a ticket taken now."""
-        with self._lock:
-            now = self.clock()
-            probes = self._forecast().probes
-            return {s.code: estimate.minutes_until(probes.get(s.code), now) for s in self.config.services}
+        probes = self._forecast().probes
+        now = self.clock()
+        return {s.code: estimate.minutes_until(probes.get(s.code), now) for s in self.config.services}
 
     def _forecast(self) -> estimate.Forecast:
-        """The forecast of this state and minute (hall/estimate.py), worked out once."""
-        now = self.clock()
-        key = (self.state.last_seq, now.replace(second=0, microsecond=0))
-        if self._forecast_cache[0] != key:
+        """The forecast of this state and minute (hall/estimate.py), worked out once.
+
+        Its inputs are copied under the hall's lock; the futures are played under a lock of
+        their own, so calls and new tickets go on meanwhile (a forecast of hundreds of
+        waiting tickets takes tens of milliseconds). Call it without holding the hall's lock.
+        """
+        with self._lock:
+            now = self.clock()
+            key = (self.state.last_seq, now.replace(second=0, microsecond=0))
+            if self._forecast_cache[0] == key:
+                return self._forecast_cache[1]
             look = estimate.outlook(self.config, self.state.tickets.values(), now, self.config.queue.estimate_sample)
-            self._forecast_cache = (key, estimate.forecast(self.config, self.state, now, look,
-                                                           self.config.queue.estimate_futures))
-        return self._forecast_cache[1]
+            board = estimate.prepare(self.config, self.state, now)
+        with self._forecast_lock:
+            if self._forecast_cache[0] == key:
+                return self._forecast_cache[1]
+            fc = estimate.work_out(self.config, board, now, look, self.config.queue.estimate_futures)
+            self._forecast_cache = (key, fc)
+            return fc
 
     def ticket_by_token(self, token: str) -> Optional[Ticket]:
         with self._lock:
@@ -279,11 +293,11 @@ class Hall:
     def services_json(self) -> list[dict]:
         """Each service as the kiosk shows it: waiting, estimated wait, open now or why not, matters."""
         from hall import rules
+        waits = self.service_waits()
         with self._lock:
             counts = {s.code: 0 for s in self.config.services}
             for t in self.state.waiting():
                 counts[t.service] += 1
-            waits = self.service_waits()
             local = self.clock().astimezone(self.engine.tz)
             out = []
             for s in self.config.services:
@@ -310,6 +324,7 @@ class Hall:
         t = self.ticket_by_token(token)
         if t is None:
             raise HallError("unknown_ticket", "找不到这个号，请核对链接。", "No such ticket; check the link.", 404)
+        ahead, wait = self.ahead_of(t), self.wait_minutes(t) if t.status == WAITING else None
         with self._lock:
             window = self.config.window(t.window) if t.window else None
             rejoin_until = None
@@ -317,8 +332,7 @@ class Hall:
                 until = t.finished_at + timedelta(minutes=self.config.queue.rejoin_minutes)
                 if until > self.clock():
                     rejoin_until = until.astimezone(self.engine.tz).isoformat(timespec="seconds")
-            return {"ticket": self.ser.ticket(t), "ahead": self.ahead_of(t),
-                    "wait_minutes": self.wait_minutes(t) if t.status == WAITING else None,
+            return {"ticket": self.ser.ticket(t), "ahead": ahead, "wait_minutes": wait,
                     "window_name": window.name if window else None,
                     "window_name_en": window.name_en if window else None,
                     "hall": {"name": self.config.name, "name_en": self.config.name_en},
@@ -326,11 +340,11 @@ class Hall:
 
     def snapshot(self) -> dict:
         """Everything a screen needs to draw the hall, with the seq it is current to."""
+        waits = self.service_waits()
         with self._lock:
             st = self.state
             waiting = st.waiting()
             services = []
-            waits = self.service_waits()
             for s in self.config.services:
                 mine = [t for t in waiting if t.service == s.code]
                 services.append({"code": s.code, "prefix": s.prefix, "name": s.name, "name_en": s.name_en,

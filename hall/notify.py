@@ -60,6 +60,7 @@ class Notifier:
     def _due(self) -> list[tuple[int, dict]]:
         hall = self.hall
         out = []
+        hall._forecast()          # worked out before the lock (Hall._forecast); the reads below use it
         with hall._lock:
             for t in hall.state.waiting():
                 if t.id in self.told:

@@ -154,3 +154,31 @@ def test_the_plain_estimate_is_kept_for_the_rules_examples(tmp_path):
     h = make_hall(tmp_path, replace=plain())
     assert h.config.queue.estimate_futures == 0
     assert make_hall(tmp_path / "b").config.queue.estimate_futures == 40
+
+
+def test_a_call_never_waits_for_a_forecast(tmp_path, monkeypatch):
+    """The futures are played outside the hall's lock: while one is being worked out, windows call on."""
+    import threading
+    h = line_at(tmp_path, "A", 6, 2)
+    started, release = threading.Event(), threading.Event()
+    real = estimate.work_out
+
+    def slow(*args):
+        started.set()
+        assert release.wait(5)
+        return real(*args)
+
+    monkeypatch.setattr(estimate, "work_out", slow)
+    asked = {}
+    reader = threading.Thread(target=lambda: asked.update(wait=h.wait_minutes(h.state.waiting()[-1])))
+    reader.start()
+    assert started.wait(5)
+    called = []
+    caller = threading.Thread(target=lambda: called.append(h.call_next(2).number))
+    caller.start()
+    caller.join(2)
+    finished_first = called == ["A001"]
+    release.set()
+    reader.join(5)
+    assert finished_first, "call_next waited for the forecast"
+    assert asked["wait"] is not None and asked["wait"] > 0
