@@ -108,17 +108,21 @@ def outlook(config: HallConfig, tickets: Iterable[Ticket], now: datetime, sample
     logs = [math.log(m / minutes[s]) for _, s, m in done[-10 * sample:] if m > 0]
     sigma = min(1.0, max(0.1, statistics.pstdev(logs))) if len(logs) >= SIGMA_SAMPLE else SIGMA
     # Green-channel arrivals: each service's ticket rate over the last hour times today's green share.
-    # A hall that has issued none today expects none.
-    first = min((t.issued_at for t in tickets), default=now)
-    span = max(10.0, min(ARRIVAL_WINDOW, (now - first).total_seconds() / 60))
-    since = now - timedelta(minutes=span)
+    # A hall that has issued none today expects none. Counted up to the start of this minute, so the
+    # ticket a citizen takes does not change the figures the button showed a moment before: the
+    # ticket is told exactly the wait the kiosk's button promised.
+    minute = now.replace(second=0, microsecond=0)
+    before = [t for t in tickets if t.issued_at < minute]
+    first = min((t.issued_at for t in before), default=minute)
+    span = max(10.0, min(ARRIVAL_WINDOW, (minute - first).total_seconds() / 60))
+    since = minute - timedelta(minutes=span)
     recent: dict[str, int] = {}
     green = 0
-    for t in tickets:
+    for t in before:
         if t.issued_at >= since:
             recent[t.service] = recent.get(t.service, 0) + 1
         green += bool(t.priority and t.priority != APPOINTMENT)
-    share = green / max(len(tickets), 20)
+    share = green / max(len(before), 20)
     rates = {code: n / span * share for code, n in recent.items()} if share else {}
     return Outlook(minutes=minutes, sigma=sigma, green_per_minute=rates)
 
@@ -152,7 +156,8 @@ def prepare(config: HallConfig, state, now: datetime) -> Optional["_Board"]:
                      for a, b in w.breaks] for w in config.windows if w.breaks}
     waiting = [((0 if t.priority == APPOINTMENT else 1) if t.priority else 2,
                 _minutes(t.place, now), t.id, t.service, t.target_window) for t in state.waiting()]
-    probes = [(2, 0.0, _PROBE + i, s.code, None) for i, s in enumerate(config.services)]
+    back = max([item[1] for item in waiting] + [0.0])      # a ticket taken now goes behind every one
+    probes = [(2, back, _PROBE + i, s.code, None) for i, s in enumerate(config.services)]
     return _Board(config, waiting + probes, windows, breaks)
 
 

@@ -264,8 +264,10 @@ class Hall:
         waiting tickets takes tens of milliseconds). Call it without holding the hall's lock.
         """
         with self._lock:
-            now = self.clock()
-            key = (self.state.last_seq, now.replace(second=0, microsecond=0))
+            # As of the start of this minute: every reader in the minute gets the same call times, so
+            # the wait a kiosk button shows is the wait the ticket taken at that moment is told.
+            now = self.clock().replace(second=0, microsecond=0)
+            key = (self.state.last_seq, now)
             if self._forecast_cache[0] == key:
                 return self._forecast_cache[1]
             look = estimate.outlook(self.config, self.state.tickets.values(), now, self.config.queue.estimate_sample)

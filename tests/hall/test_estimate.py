@@ -91,6 +91,7 @@ def test_green_channel_tickets_still_to_come_lengthen_an_ordinary_wait(tmp_path,
         history(h, s)
         for _ in range(5):
             last = h.issue_ticket("A")
+            h.clock_.advance(minutes=1)
         waits[label] = h.wait_minutes(last)
     assert waits["some"] > waits["none"] > 0, waits
 
@@ -135,19 +136,24 @@ def test_todays_spread_is_measured_once_enough_tickets_finished(tmp_path):
     assert look.sigma == pytest.approx(math.log(20 / 5) / 2, abs=0.01)
 
 
-def test_a_service_wait_is_the_wait_of_a_ticket_taken_now(tmp_path):
+@pytest.mark.parametrize("green", ["", "elderly"])
+def test_a_service_wait_is_the_wait_of_a_ticket_taken_now(tmp_path, green):
+    """The kiosk's button promises what the ticket then says, green-channel citizens expected or not."""
     h = make_hall(tmp_path)                                   # sampled futures, as the hall runs
     for code in "AAAAFFB":
-        h.issue_ticket(code)
+        h.issue_ticket(code, priority=green if code == "F" and green else None)
+        h.clock_.advance(minutes=2)
     h.open_window(1, "zhang", "张敏")                         # A and F, oldest first
     h.open_window(2, "li", "李强")                            # A, helps F
     h.call_next(1)
     h.start(1)
     h.clock_.advance(minutes=3)
-    for code in "AF":
+    assert bool(outlook_of(h).green_per_minute) == bool(green)
+    for code in "AFAF":
         told = h.service_waits()[code]
         t = h.issue_ticket(code)
         assert h.wait_minutes(t) == told and told > 0
+        h.clock_.advance(seconds=15)
 
 
 def test_the_plain_estimate_is_kept_for_the_rules_examples(tmp_path):
