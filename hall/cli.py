@@ -121,7 +121,8 @@ def _config_path(args) -> Optional[Path]:
 def _by_window_number(message: str, path: Optional[Path]) -> str:
     """The loader names a [[windows]] entry by its place in the list ("windows[3].services");
     staff know a window by its number: say "4号窗口 (window 4): services" instead. An entry
-    whose number is missing or is itself the mistake keeps its place in the list."""
+    whose number is missing or is itself the mistake is named by its place counted from 1:
+    "第4个 [[windows]] (the 4th [[windows]] entry): id ..."."""
     if path is None or "windows[" not in message:
         return message
     try:
@@ -135,13 +136,29 @@ def _by_window_number(message: str, path: Optional[Path]) -> str:
         i = int(m.group(1))
         entry = entries[i] if i < len(entries) else None
         wid = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(wid, int) or isinstance(wid, bool) or wid < 1:
-            return m.group(0)
-        if m.group(2) and re.match(r"id = .* is not allowed", message[m.end():]):
-            return m.group(0)
+        about_id = m.group(2) and message[m.end():].startswith("id ")
+        if about_id or not isinstance(wid, int) or isinstance(wid, bool) or wid < 1:
+            # The number is missing, wrong or used twice: name the entry by its place, counted from 1.
+            n = i + 1
+            nth = f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+            return f"第{n}个 [[windows]] (the {nth} [[windows]] entry)" + (": " if m.group(2) else "")
         return f"{wid}号窗口 (window {wid})" + (": " if m.group(2) else "")
 
     return _WINDOW_ENTRY.sub(name, message)
+
+
+def _port_in_use(host: str, port: int) -> Optional[str]:
+    """A port another program holds is one sentence before anything starts, not gunicorn's retries."""
+    import socket
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            return (f"端口 {port} 无法使用（{exc.strerror}）：请停止占用它的程序，或换一个端口，例如 --port {port + 1}"
+                    f"（make demo ARGS=\"--port {port + 1}\"）。 (Port {port} cannot be used ({exc.strerror}): stop the "
+                    f"program holding it or choose another, e.g. --port {port + 1}.)")
+    return None
 
 
 def _check_config(path: Path) -> int:
@@ -184,6 +201,12 @@ def _user(args, data_dir: Path) -> int:
             return 2
     else:
         password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            print(f"hallq: 没有读到密码：请在终端里运行并按提示输入，或用管道输入，例如 "
+                  f"echo '新密码' | hallq user add {args.username} --role {args.role}。"
+                  f" (No password was given: run it in a terminal and type it when asked, or pipe it in.)",
+                  file=sys.stderr)
+            return 2
     auth.validate_new_user(args.username, args.role, password)
     store.put_user(args.username, args.name or args.username, args.role, auth.hash_password(password), system_now())
     print(f"hallq: account {args.username} ({args.role}) saved in {data_dir}.")
@@ -216,6 +239,10 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
 
     host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
     base = f"http://{host}:{args.port}"
+    busy = _port_in_use(args.host, args.port)
+    if busy:
+        print(f"hallq: {busy}", file=sys.stderr)
+        return 2
 
     def ready():
         print(f"HallQ {'demo ' if demo else ''}hall “{config.name}” is running; data in {data_dir}", flush=True)

@@ -78,12 +78,14 @@ def test_check_config_accepts_the_embedded_hall():
      "5号窗口 (window 5): services names 'Q', which is not a service; expected one of ['A', 'B', 'C', 'D', 'E', 'F']."),
     (('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'), "hall.timezone = 'Mars/Olympus' is not a known time zone"),
     (('priority_ratio = 2 ', 'priority_ratio = 0 '), "queue.priority_ratio = 0 is not allowed; expected a whole number from 1 to 100."),
-    (('id = 3\n', 'id = 2\n'), "2号窗口 (window 2): id = 2 is used twice"),
+    (('id = 3\n', 'id = 2\n'), "第3个 [[windows]] (the 3rd [[windows]] entry): id = 2 is used twice"),
     (('helps = ["F"]', 'helps = ["F"]\nbreaks = [["12:00", "11:00"]]'),
      "2号窗口 (window 2): breaks[0] = ['12:00', '11:00'] is not allowed"),
     (('id = 7\n', 'id = 7\nnme = "x"\n'), "7号窗口 (window 7): nme is not a known key"),
-    # A window whose number itself is wrong can only be named by its place in the list.
-    (('id = 4\n', 'id = 0\n'), "windows[3].id = 0 is not allowed; expected a whole number from 1 to 999."),
+    # A window whose number itself is wrong, missing or used twice is named by its place, counted from 1.
+    (('id = 4\n', 'id = 0\n'), "第4个 [[windows]] (the 4th [[windows]] entry): id = 0 is not allowed; expected a whole number from 1 to 999."),
+    (('id = 7\n', 'id = "7"\n'), "the 7th [[windows]] entry): id = '7' is not allowed"),
+    (('id = 7\n', ''), "the 7th [[windows]] entry): id is missing"),
     (('name = "税费"', 'nme = "税费"'), "services[3].nme is not a known key"),
     (('[hall]', '[hall'), "is not valid TOML"),
 ])
@@ -96,7 +98,7 @@ def test_check_config_names_key_value_and_expectation(tmp_path, change, sentence
     assert r.returncode == 2
     assert sentence in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
-    if "window" in sentence and not sentence.startswith("windows["):
+    if "window" in sentence:
         assert "windows[" not in r.stderr  # staff know windows by their number, not their place in the file
 
 
@@ -111,6 +113,24 @@ def test_serve_names_a_window_by_its_number_too(tmp_path):
 def test_serve_refuses_a_bad_config_before_starting(tmp_path):
     r = hallq("serve", "--config", str(tmp_path / "missing.toml"), data_dir=tmp_path)
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_serve_says_in_one_sentence_that_its_port_is_taken(tmp_path):
+    import socket
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        r = hallq("serve", "--config", str(DEFAULT_CONFIG_PATH), "--port", str(port), data_dir=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "[ERROR]" not in r.stderr
+    assert f"端口 {port} 无法使用" in r.stderr and f"--port {port + 1}" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_user_add_without_a_password_says_so(tmp_path):
+    r = hallq("user", "add", "zhang", "--role", "staff", stdin="", data_dir=tmp_path)
+    assert r.returncode == 2 and "没有读到密码" in r.stderr and "No password was given" in r.stderr
+    assert "8" not in r.stderr                 # not the length rule: nothing was typed at all
 
 
 def test_device_agent_refuses_a_bad_share():
