@@ -50,7 +50,7 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     hall = Hall(config, store, clock=clock, id_key=app.config["SECRET_KEY"])
     app.extensions["hallq"] = hall
     if not testing:
-        app.extensions["hallq_ticker"] = hall.start_ticker()
+        app.extensions["hallq_ticker"] = hall.start_ticker(accounts=True)
 
     from hall.devices import build_devices
     manager = build_devices(hall, config.devices if devices is None else devices, data_dir)

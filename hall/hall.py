@@ -18,7 +18,7 @@ from hall.clock import system_now
 from hall.engine import Engine
 from hall.state import Change, apply
 from hall.errors import HallError
-from hall.model import WAITING, Appointment, HallConfig, Ticket
+from hall.model import CLOSED, WAITING, Appointment, HallConfig, Ticket
 from hall.serialize import Serializer
 from hall.store import Store
 
@@ -63,8 +63,22 @@ class Hall:
         with self._lock:
             self._housekeeping(self.clock())
 
-    def start_ticker(self, interval: float = 10.0) -> threading.Event:
-        """Call `tick` every `interval` seconds on a thread of its own; set the returned event to stop."""
+    def close_windows_of_removed_accounts(self) -> list[int]:
+        """Windows left open by an account removed since (`hallq user remove`) are closed, so no
+        estimate counts on them; a ticket at one stays with the window, as at any sign-out."""
+        with self._lock:
+            held = [(w.id, w.staff) for w in self.state.windows.values() if w.status != CLOSED and w.staff]
+        gone = [wid for wid, staff in held if self.store.get_user(staff) is None]
+        for wid in gone:
+            self.close_window(wid)
+        return gone
+
+    def start_ticker(self, interval: float = 10.0, accounts: bool = False) -> threading.Event:
+        """Call `tick` every `interval` seconds on a thread of its own; set the returned event to stop.
+
+        With `accounts` (the app, where windows are opened by accounts), also close the windows of
+        removed accounts.
+        """
         import logging
         stop = threading.Event()
 
@@ -72,6 +86,8 @@ class Hall:
             while not stop.wait(interval):
                 try:
                     self.tick()
+                    if accounts:
+                        self.close_windows_of_removed_accounts()
                 except Exception:  # a failed tick is retried at the next one
                     logging.getLogger(__name__).exception("hall tick failed")
         threading.Thread(target=run, name="hall-ticker", daemon=True).start()

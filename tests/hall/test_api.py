@@ -1,6 +1,8 @@
 """Every endpoint of docs/api.md, and every refusal as JSON with a stable code."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import PASSWORD, login
@@ -206,3 +208,23 @@ def test_appointments_import_from_a_csv_file(client, clock):
     r = client.post("/api/appointments", data="code,service\n".encode("gbk") + "王".encode("gbk"),
                     content_type="text/csv")
     assert error(r) == (400, "invalid_appointment") and "UTF-8" in r.get_json()["error"]["message"]
+
+
+def test_the_ticker_closes_a_window_left_open_by_a_removed_account(app, client):
+    """Estimates must not count a window nobody can work: the app's ticker closes it."""
+    hall = app.extensions["hallq"]
+    login(client, "zhang", window=1)
+    login(app.test_client(), "li", window=2)
+    client.post("/api/tickets", json={"service": "A"})
+    client.post("/api/windows/1/call-next")
+    assert hall.close_windows_of_removed_accounts() == []          # both accounts exist
+    assert hall.store.remove_user("zhang")
+    stop = hall.start_ticker(interval=0.05, accounts=True)
+    try:
+        deadline = time.monotonic() + 5
+        while hall.state.windows[1].status != "closed" and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+    assert (hall.state.windows[1].status, hall.state.windows[2].status) == ("closed", "open")
+    assert hall.state.windows[1].current is not None                # A001 stays with window 1
