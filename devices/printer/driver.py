@@ -165,7 +165,7 @@ class PrinterDriver:
         if self._running:
             return
         self._running = True
-        self._publish("connecting", f"正在连接打印机 {self.settings['link']}")
+        self._publish("connecting", f"正在连接打印机 {self.settings['link']} / connecting to {self.settings['link']}")
         self._thread = threading.Thread(target=self._work, name=f"printer-{self.device_id}", daemon=True)
         self._thread.start()
 
@@ -231,7 +231,7 @@ class PrinterDriver:
                 result = self._print(job)
             except Exception as exc:  # a bug must not kill the printer thread
                 log.exception("printer %s: ticket failed", self.device_id)
-                self._drop_link(f"打印出错：{exc}")
+                self._drop_link(f"打印出错：{exc} / printing failed: {exc}")
                 result = self._result(job, "not_printed", "error", 0)
             job.finish(result)
 
@@ -307,9 +307,9 @@ class PrinterDriver:
                     self.port.open()
                     self._open_backoff = 0.2
                     if not self.ask_status:
-                        self._publish("unknown", "已连接；这台打印机不回报状态")
+                        self._publish("unknown", "已连接；这台打印机不回报状态 / connected; this printer does not report its status")
                     else:
-                        self._publish("connecting", "已连接，正在查询打印机状态")
+                        self._publish("connecting", "已连接，正在查询打印机状态 / connected, asking for its status")
                     return True
                 except LinkError as exc:
                     self._publish("faulted", str(exc))

@@ -125,17 +125,18 @@ def decode_status(answer: bytes) -> tuple[str, str]:
     kiosk must not promise a ticket on that.
     """
     if len(answer) < len(STATUS_KINDS):
-        return "unknown", f"打印机没有应答状态查询（收到 {len(answer)}/{len(STATUS_KINDS)} 字节）"
+        return "unknown", (f"打印机没有应答状态查询（收到 {len(answer)}/{len(STATUS_KINDS)} 字节） / "
+                           f"the printer did not answer the status query ({len(answer)}/{len(STATUS_KINDS)} bytes)")
     answer = answer[: len(STATUS_KINDS)]
     if any(b & 0x93 != 0x12 for b in answer):
-        return "unknown", f"打印机的状态应答无法识别：{answer.hex(' ')}"
+        return "unknown", f"打印机的状态应答无法识别：{answer.hex(' ')} / unreadable status answer: {answer.hex(' ')}"
     printer, cause, paper = answer
     if paper & 0x60:
-        return "paper_out", "打印机缺纸"
+        return "paper_out", "打印机缺纸 / out of paper"
     if cause & 0x04:
-        return "cover_open", "打印机纸仓盖打开"
+        return "cover_open", "打印机纸仓盖打开 / the paper cover is open"
     if printer & 0x08:
-        return "offline", "打印机脱机" + ("（故障）" if cause & 0x40 else "")
+        return "offline", "打印机脱机" + ("（故障）" if cause & 0x40 else "") + " / offline" + (" (error)" if cause & 0x40 else "")
     if paper & 0x0C:
-        return "paper_near_end", "打印纸快用完了"
-    return "online", "打印机正常"
+        return "paper_near_end", "打印纸快用完了 / paper is running out"
+    return "online", "打印机正常 / printer OK"

@@ -131,7 +131,7 @@ class VoiceDriver:
         """
         if self._announcer is not None or self.state == "online":
             return
-        self._publish("connecting", "正在准备语音片段")
+        self._publish("connecting", "正在准备语音片段 / preparing the voice clips")
         try:
             clips_dir = self.settings["clips_dir"]
             if clips_dir is None:
@@ -226,7 +226,7 @@ class VoiceDriver:
             self._publish("online", self._queue_text(pending))
 
     def _queue_text(self, pending: int) -> str:
-        return f"待播报 {pending} 条"
+        return f"待播报 {pending} 条 / {pending} waiting to be announced"
 
     def _is_quiet(self) -> bool:
         if self.quiet is None:

@@ -336,7 +336,7 @@
       if (d.detail) {
         var detail = document.createElement("div");
         detail.className = "b-detail";
-        detail.textContent = d.detail;
+        detail.textContent = i18n.bilingual(d.detail);
         tile.appendChild(detail);
       }
       box.appendChild(tile);

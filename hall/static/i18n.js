@@ -112,6 +112,14 @@
     return obj[field] || "";
   }
 
+  /** A device's detail, written "中文 / English" by the drivers: the half for the page's language. */
+  function bilingual(text) {
+    if (!text) return "";
+    var at = text.indexOf(" / ");
+    if (at < 0) return text;
+    return lang === "en" ? text.slice(at + 3) : text.slice(0, at);
+  }
+
   /** A sentence for an API error body {"error": {code, message, message_en?}}. */
   function errorText(body) {
     var err = body && body.error;
@@ -231,7 +239,7 @@
 
   window.HallQ = window.HallQ || {};
   window.HallQ.i18n = {
-    add: add, t: t, has: has, pick: pick, errorText: errorText, apply: apply, setLang: setLang,
+    add: add, t: t, has: has, pick: pick, bilingual: bilingual, errorText: errorText, apply: apply, setLang: setLang,
     lang: function () { return lang; }
   };
   window.HallQ.clock = {

@@ -240,7 +240,7 @@
     $("printer").setAttribute("data-driver-state", printer ? printer.state : "");
     st.setAttribute("data-state", printer ? printer.state : "");
     st.textContent = printer ? (i18n.has("state." + printer.state) ? t("state." + printer.state) : printer.state) : "—";
-    $("printer-driver-detail").textContent = printer && printer.detail ? printer.detail : "";
+    $("printer-driver-detail").textContent = printer && printer.detail ? i18n.bilingual(printer.detail) : "";
   }
 
   // ---- the serial devices ----------------------------------------------------------

@@ -61,6 +61,10 @@ def test_paper_out_raises_an_alarm_and_lists_the_ticket_until_the_counter_reprin
     expect(printer).to_have_attribute("data-state", "paper_out")
     expect(printer).to_have_attribute("data-alarm", "red")
     expect(printer.locator(".b-dev-state")).to_have_text("缺纸")
+    expect(printer.locator(".b-detail")).to_have_text("打印机缺纸")
+    board.locator('.lang-toggle [data-lang="en"]').click()              # the detail in the board's language
+    expect(printer.locator(".b-detail")).to_have_text("out of paper")
+    board.locator('.lang-toggle [data-lang="zh"]').click()
     expect(board.locator("#device-alarms")).to_have_text("1 项告警")
     row = board.locator(f'#reprints tr[data-number="{number}"]')
     expect(row).to_have_count(1)

@@ -57,7 +57,7 @@ def test_start_reports_connecting_then_online(tiny_clips, tmp_path):
                          on_state=lambda *s: states.append(s))
     driver.start()
     driver.stop()
-    assert states == [("voice", "connecting", "正在准备语音片段"), ("voice", "online", "待播报 0 条"),
+    assert states == [("voice", "connecting", "正在准备语音片段 / preparing the voice clips"), ("voice", "online", "待播报 0 条 / 0 waiting to be announced"),
                       ("voice", "stopped", "")]
 
 

@@ -113,8 +113,8 @@ def test_twenty_calls_in_a_second_play_in_call_order_without_overlap(make_driver
     files = [driver.audio_path_for(number, i % 5 + 1).name for i, number in enumerate(numbers)]
     expected = [(kind, name) for name in files for kind in (PLAYING, END)]
     assert make_driver.recorder.events == expected
-    assert driver.states[-1] == ("voice", "online", "待播报 0 条")
-    assert ("voice", "online", "待播报 20 条") in driver.states
+    assert driver.states[-1] == ("voice", "online", "待播报 0 条 / 0 waiting to be announced")
+    assert ("voice", "online", "待播报 20 条 / 20 waiting to be announced") in driver.states
 
 
 def test_recall_announces_the_ticket_again(make_driver):
