@@ -369,9 +369,14 @@ class Hall:
                                  "waiting": len(mine), "wait_minutes": waits[s.code],
                                  "longest_waiting_since": self.ser.ticket(mine[0])["queued_at"] if mine else None})
             windows = [self.ser.window(self.engine._window(st, w.id), st.tickets.get) for w in self.config.windows]
-            recent = [{k: c.get(k) for k in ("number", "service", "window", "window_name", "window_name_en",
-                                              "at", "seq", "recall")}
-                      for c in self.store.recent_calls(10)]
+            today = {t.number: t for t in st.tickets.values() if t.business_day == st.business_day}
+            recent = []
+            for c in self.store.recent_calls(10, st.business_day):
+                row = {k: c.get(k) for k in ("number", "service", "window", "window_name", "window_name_en",
+                                             "at", "seq", "recall")}
+                t = today.get(c.get("number"))
+                row["status"] = t.status if t is not None else None   # what became of the ticket since
+                recent.append(row)
             return {"seq": st.last_seq, "business_day": st.business_day.isoformat(),
                     "now": self.clock().astimezone(self.engine.tz).isoformat(timespec="seconds"),
                     "hall": {"name": self.config.name, "name_en": self.config.name_en},

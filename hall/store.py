@@ -429,15 +429,20 @@ class Store:
         with self._lock:
             return [dict(r) for r in self.db.query("SELECT username, name, role, active FROM users ORDER BY username")]
 
-    def recent_calls(self, limit: int = 10) -> list[dict]:
-        """The latest `limit` calls, newest first, each ticket at each window once: a recall
-        (a `ticket_called` with `recall`) stands for that ticket's call, not for a second row."""
+    def recent_calls(self, limit: int = 10, day: Optional[date] = None) -> list[dict]:
+        """The latest `limit` calls (of business day `day`, when given), newest first, each ticket at
+        each window once: a recall (a `ticket_called` with `recall`) stands for that ticket's call,
+        not for a second row."""
         out: list[dict] = []
         seen: set[tuple] = set()
         with self._lock:
             # Newest first, read only as far as needed (recalls are few: queue.max_recalls);
             # closing the cursor ends the read, so the next write is not held up by it.
-            cur = self.conn.execute("SELECT seq, payload FROM events WHERE name = 'ticket_called' ORDER BY seq DESC")
+            if day is None:
+                cur = self.conn.execute("SELECT seq, payload FROM events WHERE name = 'ticket_called' ORDER BY seq DESC")
+            else:
+                cur = self.conn.execute("SELECT seq, payload FROM events WHERE name = 'ticket_called' AND business_day = ?"
+                                        " ORDER BY seq DESC", (day.isoformat(),))
             try:
                 for s, p in cur:
                     call = dict(json.loads(p), seq=s)

@@ -3,6 +3,17 @@
  * seconds), the calls before it, the waiting count of every service, the
  * hall's name and clock. Everything comes from the live link; a snapshot
  * (on connect, reconnect, or after a missed event) replaces the whole state.
+ *
+ * Only a call that is still on shows large: its ticket is still the current
+ * ticket of that window (called, or being served since the citizen came).
+ * Once a call ends — no-show, transfer, finished, expired — the large area
+ * falls back to the newest call still on, or to the idle "watch for your
+ * number". The recent list keeps the calls as history, one row per number;
+ * a number that waits again after a call says so instead of naming the window
+ * (已转 transferred, 过号 no-show that rejoined), so nobody is sent back there.
+ * All of it is worked out from the windows' current tickets and the open
+ * tickets, which the snapshot and the events both carry: a reload shows the
+ * same board.
  */
 (function () {
   "use strict";
@@ -21,7 +32,9 @@
       "display.col_window": "窗口",
       "display.col_time": "时间",
       "display.waiting": "等候人数",
-      "display.people": "{n} 人"
+      "display.people": "{n} 人",
+      "display.transferred": "已转",
+      "display.no_show": "过号"
     },
     en: {
       "display.page_title": "Calling board · HallQ",
@@ -35,7 +48,9 @@
       "display.col_window": "Window",
       "display.col_time": "Time",
       "display.waiting": "Waiting",
-      "display.people": "{n}"
+      "display.people": "{n}",
+      "display.transferred": "Transferred",
+      "display.no_show": "No-show"
     }
   });
 
@@ -46,12 +61,88 @@
 
   var hall = null;
   var calls = [];      // newest first: {number, service, window, window_name, window_name_en, at, seq, recall}
+  var keep = Math.max(listed + 1, 10); // the snapshot lists the 10 latest calls: keep as many live
   var services = [];   // {code, prefix, name, name_en, waiting}
+  var windows = {};    // id -> window object (its `current` is the ticket called or served there)
+  var open = {};       // number -> ticket, for tickets waiting or at a window (the rest are settled)
+  var loaded = false;  // a snapshot was drawn
   var flashTimer = null;
+  var shownKey = null; // the call the large area shows
 
   // One row per ticket and window: a recall (ticket_called with recall) is the same call again.
   function sameCall(a, b) {
     return a.number === b.number && a.window === b.window;
+  }
+
+  // ---- what is still on -----------------------------------------------------
+
+  function atWindow(t) {
+    return !!t && (t.status === "called" || t.status === "serving") && t.window != null;
+  }
+
+  function isOpen(t) {
+    return !!t && (t.status === "waiting" || atWindow(t));
+  }
+
+  /** A ticket as an event tells it now: open or settled, at which window (if any). */
+  function noteTicket(t) {
+    if (!t || !t.number) return;
+    if (isOpen(t)) open[t.number] = t; else delete open[t.number];
+    // What became of a called ticket, as the snapshot's recent_calls say it after a reload.
+    calls.forEach(function (c) { if (c.number === t.number && t.status) c.status = t.status; });
+    Object.keys(windows).forEach(function (id) {
+      var w = windows[id], cur = w.current;
+      if (cur && cur.number === t.number && !(atWindow(t) && t.window === w.id)) w.current = null;
+    });
+    if (atWindow(t) && windows[t.window]) windows[t.window].current = t;
+  }
+
+  function noteWindow(w) {
+    if (!w || w.id == null) return;
+    windows[w.id] = w;
+    if (w.current) noteTicket(w.current);
+  }
+
+  /** The call's ticket is still the current ticket of that window. */
+  function isOn(c) {
+    var w = windows[c.window];
+    return !!(w && w.current && w.current.number === c.number);
+  }
+
+  function time(c) {
+    var ms = c && c.at ? Date.parse(c.at) : NaN;
+    return isNaN(ms) ? 0 : ms;
+  }
+
+  /** The newest call still on, or null. A window's current ticket whose call is older than the
+   *  calls kept still counts: it is made from the ticket itself. */
+  function latestCall() {
+    var best = null;
+    Object.keys(windows).forEach(function (id) {
+      var w = windows[id], t = w.current;
+      if (!atWindow(t)) return;
+      var c = calls.filter(function (k) { return k.number === t.number && k.window === w.id; })[0];
+      if (!c) {
+        var here = (t.calls || []).filter(function (k) { return k.window === w.id; });
+        if (!here.length) return;
+        c = { number: t.number, service: t.service, window: w.id, window_name: w.name,
+              window_name_en: w.name_en, at: here[here.length - 1].at, seq: 0, recall: here.length > 1 };
+      }
+      if (!best || time(c) > time(best) || (time(c) === time(best) && (c.seq || 0) > (best.seq || 0))) best = c;
+    });
+    return best;
+  }
+
+  /** current (still on at its window), transferred or no_show (the number waits again or is at
+   *  another window: that call is over), or ended (settled: finished, no-show, cancelled…). */
+  function callState(c) {
+    if (isOn(c)) return "current";
+    var t = open[c.number];
+    var steps = t ? (t.steps || []).filter(function (s) { return s.window === c.window; }) : [];
+    var outcome = steps.length ? steps[steps.length - 1].outcome : null;
+    if (outcome === "transferred" || outcome === "no_show") return outcome;
+    if (c.status === "no_show") return "no_show";    // the snapshot says what became of the ticket
+    return "ended";
   }
 
   // ---- the latest call ----------------------------------------------------
@@ -64,7 +155,11 @@
 
   function drawLatest() {
     var box = document.getElementById("latest");
-    var c = calls[0];
+    var c = latestCall();
+    var key = c ? c.number + "|" + c.window + "|" + c.at : null;
+    // Another call than before, not a new one (ticket_called flashes after this): no flashing.
+    if (key !== shownKey) stopFlash();
+    shownKey = key;
     var label = document.getElementById("latest-label");
     var num = document.getElementById("latest-number");
     var win = document.getElementById("latest-window");
@@ -90,6 +185,12 @@
       : "Please go to " + windowName(c, true);
   }
 
+  function stopFlash() {
+    document.getElementById("latest").classList.remove("flash");
+    if (flashTimer) clearTimeout(flashTimer);
+    flashTimer = null;
+  }
+
   function flash() {
     var box = document.getElementById("latest");
     box.classList.remove("flash");
@@ -105,14 +206,31 @@
   function drawRecent() {
     var tbody = document.getElementById("recent");
     tbody.innerHTML = "";
-    calls.slice(1, listed + 1).forEach(function (c) {
+    // Each number once, at its newest call; the one shown large is not repeated.
+    var shown = latestCall();
+    var seen = {};
+    if (shown) seen[shown.number] = true;
+    var rows = calls.filter(function (c) {
+      if (seen[c.number]) return false;
+      seen[c.number] = true;
+      return true;
+    });
+    rows.slice(0, listed).forEach(function (c) {
+      var state = callState(c);
       var tr = document.createElement("tr");
       tr.setAttribute("data-number", c.number);
+      tr.setAttribute("data-state", state);
       var n = document.createElement("td");
       n.className = "d-num";
       n.textContent = c.number;
       var w = document.createElement("td");
-      w.textContent = windowName(c, false);
+      if (state === "transferred" || state === "no_show") {
+        // The number waits again: never point it back at the window of the call that ended.
+        w.className = "d-moved";
+        w.textContent = t(state === "transferred" ? "display.transferred" : "display.no_show");
+      } else {
+        w.textContent = windowName(c, false);
+      }
       var at = document.createElement("td");
       at.className = "d-at";
       at.textContent = c.at ? HallQ.clock.formatTime(c.at, false) : "";
@@ -268,16 +386,22 @@
     status: status,
     snapshot: function (s) {
       hall = s.hall || hall;
-      var newest = calls[0];
+      var seen = calls.length ? (calls[0].seq || 0) : 0;
       // The log lists a recall as a call of its own: keep only each ticket's latest.
       calls = [];
       (s.recent_calls || []).forEach(function (c) {
         if (!calls.some(function (k) { return sameCall(k, c); })) calls.push(c);
       });
+      windows = {};
+      open = {};
+      (s.waiting || []).forEach(noteTicket);
+      (s.windows || []).forEach(noteWindow);
       services = (s.services || []).slice();
       drawAll();
-      // A call made while we were away still deserves its flash.
-      if (calls[0] && (!newest || newest.seq !== calls[0].seq) && newest !== undefined) flash();
+      // A call made while we were away still deserves its flash, if it is still on.
+      var c = latestCall();
+      if (loaded && c && (c.seq || 0) > seen) flash();
+      loaded = true;
     },
     ticket_called: function (e) {
       // A recall moves that number back to the top instead of listing it twice.
@@ -287,11 +411,25 @@
         window_name: e.window_name, window_name_en: e.window_name_en,
         at: e.at, seq: e.seq, recall: !!e.recall
       });
-      calls = calls.slice(0, listed + 1);
+      calls = calls.slice(0, keep);
+      noteTicket(e.ticket || { number: e.number, service: e.service, status: "called", window: e.window });
       drawLatest();
       drawRecent();
       flash();
       if (e.audio_url) audio.enqueue(e.audio_url);
+    },
+    window_changed: function (e) {
+      noteWindow(e.window);
+      drawLatest();
+      drawRecent();
+    },
+    // Any other news of a ticket (started, finished, no-show, transferred, rejoined, cancelled,
+    // expired…) may end a call or change how the recent list tells it.
+    any: function (name, e) {
+      if (name === "ticket_called" || name === "window_changed" || !e.ticket) return;
+      noteTicket(e.ticket);
+      drawLatest();
+      drawRecent();
     },
     queue_changed: function (e) {
       services.forEach(function (s) { if (s.code === e.service) s.waiting = e.waiting; });

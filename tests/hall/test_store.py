@@ -83,9 +83,13 @@ def test_the_database_refuses_a_duplicate_number(store, hall):
 def test_rollover_restarts_numbering_and_keeps_history(tmp_path, config, clock):
     h = Hall(config, Store(tmp_path / "hallq.db"), clock=clock)
     first = [h.issue_ticket("A").number for _ in range(3)]
+    h.open_window(1, "zhang", "张敏")
+    h.call_next(1)
+    assert [c["number"] for c in h.snapshot()["recent_calls"]] == ["A001"]
     clock.advance(days=1)
     h = reopened(h, tmp_path, config, clock)   # a restart on the next morning
     assert h.state.business_day.isoformat() == "2026-11-28"
+    assert h.snapshot()["recent_calls"] == []   # the hall TV starts the day without yesterday's calls
     assert h.issue_ticket("A").number == "A001"
     days = h.store.conn.execute("SELECT business_day, number, status FROM tickets ORDER BY id").fetchall()
     assert days == [("2026-11-27", n, "expired") for n in first] + [("2026-11-28", "A001", "waiting")]
