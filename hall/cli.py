@@ -220,6 +220,10 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
     if not demo:
         from hall.devices import check_devices
         check_devices(config)
+    busy = _port_in_use(args.host, args.port)
+    if busy:
+        print(f"hallq: {busy}", file=sys.stderr)
+        return 2
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     if demo:
@@ -239,10 +243,6 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
 
     host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
     base = f"http://{host}:{args.port}"
-    busy = _port_in_use(args.host, args.port)
-    if busy:
-        print(f"hallq: {busy}", file=sys.stderr)
-        return 2
 
     def ready():
         print(f"HallQ {'demo ' if demo else ''}hall “{config.name}” is running; data in {data_dir}", flush=True)

@@ -125,6 +125,7 @@ def test_serve_says_in_one_sentence_that_its_port_is_taken(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr and "[ERROR]" not in r.stderr
     assert f"端口 {port} 无法使用" in r.stderr and f"--port {port + 1}" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "hallq.db").exists()          # nothing was set up for a server that did not start
 
 
 def test_user_add_without_a_password_says_so(tmp_path):
