@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import date, time
+from typing import Optional
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,8 +56,10 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
     _unique(source, "services", "code", [s.code for s in services])
     _unique(source, "services", "prefix", [s.prefix for s in services])
     codes = {s.code for s in services}
-    windows = tuple(_window(w, codes) for w in t.tables("windows", {"id", "name", "name_en", "services", "helps", "breaks"}))
-    _unique(source, "windows", "id", [w.id for w in windows])
+    windows = tuple(_window(w, codes) for w in t.tables("windows", {"id", "name", "name_en", "services", "helps", "breaks"},
+                                                         label=_window_label))
+    _unique(source, "windows", "id", [w.id for w in windows],
+            labels=[_entry_label("windows", i) for i in range(len(windows))])
 
     devices = data.get("devices", {})
     if not isinstance(devices, dict):
@@ -132,7 +135,7 @@ def _window(w: "_Table", codes: set[str]) -> Window:
                    else "a list of service codes such as [\"F\"]")
         for code in value:
             if code not in codes:
-                raise ConfigError(f"{w.source}: {w.key}.{key} names {code!r}, which is not a service; "
+                raise ConfigError(f"{w.source}: {w._where(key)} names {code!r}, which is not a service; "
                                   f"expected one of {sorted(codes)}.")
     services = tuple(dict.fromkeys(services))
     breaks = tuple(_period(w, i, p, key="breaks") for i, p in enumerate(w.list("breaks", [])))
@@ -189,16 +192,20 @@ def _notify(n: "_Table") -> NotifyRules:
 
 
 class _Table:
-    """One TOML table and the path to it, with typed getters that fail in one sentence."""
+    """One TOML table and the path to it, with typed getters that fail in one sentence.
 
-    def __init__(self, source: str, key: str, data: dict, allowed: set[str]):
-        self.source, self.key, self.data = source, key, data
+    `label`, when given, names the table in messages instead of its path: "3号窗口 (window 3): services".
+    """
+
+    def __init__(self, source: str, key: str, data: dict, allowed: set[str], label: Optional[str] = None):
+        self.source, self.key, self.data, self.label = source, key, data, label
         for k in data:
             if k not in allowed:
-                where = f"{key}.{k}" if key else k
-                raise ConfigError(f"{source}: {where} is not a known key; expected one of {sorted(allowed)}.")
+                raise ConfigError(f"{source}: {self._where(k)} is not a known key; expected one of {sorted(allowed)}.")
 
     def _where(self, name: str) -> str:
+        if self.label:
+            return f"{self.label}: {name}"
         return f"{self.key}.{name}" if self.key else name
 
     def fail(self, name, value, expected: str):
@@ -249,7 +256,7 @@ class _Table:
             raise ConfigError(f"{self.source}: [{self._where(name)}] is missing or not a table; expected a [{self._where(name)}] section.")
         return _Table(self.source, self._where(name), value, allowed)
 
-    def tables(self, name, allowed, optional=False) -> list["_Table"]:
+    def tables(self, name, allowed, optional=False, label=None) -> list["_Table"]:
         value = self.data.get(name, [] if optional else None)
         if not isinstance(value, list) or (not value and not optional):
             raise ConfigError(f"{self.source}: {self._where(name)} is missing or empty; expected at least one [[{self._where(name)}]] entry.")
@@ -258,13 +265,29 @@ class _Table:
             key = f"{self._where(name)}[{i}]"
             if not isinstance(item, dict):
                 raise ConfigError(f"{self.source}: {key} is not a table; expected [[{self._where(name)}]] entries.")
-            out.append(_Table(self.source, key, item, allowed))
+            out.append(_Table(self.source, key, item, allowed, label(i, item) if label else None))
         return out
 
 
-def _unique(source, table, key, values) -> None:
+def _unique(source, table, key, values, labels=None) -> None:
     seen = set()
     for i, v in enumerate(values):
         if v in seen:
-            raise ConfigError(f"{source}: {table}[{i}].{key} = {v!r} is used twice; expected each to have its own {key}.")
+            where = f"{labels[i]}: {key}" if labels else f"{table}[{i}].{key}"
+            raise ConfigError(f"{source}: {where} = {v!r} is used twice; expected each to have its own {key}.")
         seen.add(v)
+
+
+def _window_label(i: int, item: dict) -> str:
+    """Staff know a window by its number: "4号窗口 (window 4)". An entry whose number is missing
+    or wrong is named by its place, counted from 1."""
+    wid = item.get("id")
+    if isinstance(wid, int) and not isinstance(wid, bool) and 1 <= wid <= 999:
+        return f"{wid}号窗口 (window {wid})"
+    return _entry_label("windows", i)
+
+
+def _entry_label(table: str, i: int) -> str:
+    n = i + 1
+    nth = f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+    return f"第{n}个 [[{table}]] (the {nth} [[{table}]] entry)"

@@ -195,11 +195,8 @@ def login():
     if window is not None:
         if not isinstance(window, int) or isinstance(window, bool):
             raise HallError("invalid_field", "窗口号必须是整数。", "window must be a whole number.", 400)
-        held = hall.state.windows.get(window)
-        if held is not None and held.staff not in (None, username) and hall.store.get_user(held.staff) is None:
-            # Left open by an account removed since (hallq user remove): the window is free for the
-            # next staff member; a ticket at it stays with the window, as at any sign-out.
-            hall.close_window(window)
+        # A window left open by an account removed since is free at once, not only at the next tick.
+        hall.close_windows_of_removed_accounts()
         hall.open_window(window, user["username"], user["name"])
     previous = session.get("window")
     if previous is not None and previous != window and session.get("user", {}).get("username") == username:

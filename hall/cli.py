@@ -7,9 +7,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import re
 import sys
-import tomllib
 from pathlib import Path
 from typing import Optional
 
@@ -97,54 +95,12 @@ def main(argv=None) -> int:
         if args.command == "demo":
             return _serve(args, args.data_dir or default_data_dir() / "demo", demo=True)
     except ConfigError as exc:
-        print(f"hallq: configuration error: {_by_window_number(str(exc), _config_path(args))}", file=sys.stderr)
+        print(f"hallq: configuration error: {exc}", file=sys.stderr)
         return 2
     except HallError as exc:
         print(f"hallq: {exc.message} ({exc.message_en})", file=sys.stderr)
         return 2
     return 1
-
-
-_WINDOW_ENTRY = re.compile(r"(?<![\w.\[])windows\[(\d+)\](\.)?")
-
-
-def _config_path(args) -> Optional[Path]:
-    """The hall file this command read (the embedded default for a demo without --config)."""
-    if args.command == "check-config":
-        return args.file
-    if args.command in ("serve", "demo"):
-        from config import DEFAULT_CONFIG_PATH
-        return args.config or DEFAULT_CONFIG_PATH
-    return None
-
-
-def _by_window_number(message: str, path: Optional[Path]) -> str:
-    """The loader names a [[windows]] entry by its place in the list ("windows[3].services");
-    staff know a window by its number: say "4号窗口 (window 4): services" instead. An entry
-    whose number is missing or is itself the mistake is named by its place counted from 1:
-    "第4个 [[windows]] (the 4th [[windows]] entry): id ..."."""
-    if path is None or "windows[" not in message:
-        return message
-    try:
-        entries = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("windows")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return message
-    if not isinstance(entries, list):
-        return message
-
-    def name(m: re.Match) -> str:
-        i = int(m.group(1))
-        entry = entries[i] if i < len(entries) else None
-        wid = entry.get("id") if isinstance(entry, dict) else None
-        about_id = m.group(2) and message[m.end():].startswith("id ")
-        if about_id or not isinstance(wid, int) or isinstance(wid, bool) or wid < 1:
-            # The number is missing, wrong or used twice: name the entry by its place, counted from 1.
-            n = i + 1
-            nth = f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
-            return f"第{n}个 [[windows]] (the {nth} [[windows]] entry)" + (": " if m.group(2) else "")
-        return f"{wid}号窗口 (window {wid})" + (": " if m.group(2) else "")
-
-    return _WINDOW_ENTRY.sub(name, message)
 
 
 def _port_in_use(host: str, port: int) -> Optional[str]:

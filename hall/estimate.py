@@ -65,14 +65,6 @@ class Outlook:
     green_per_minute: dict[str, float] = field(default_factory=dict)   # green-channel arrivals, per service
 
 
-def average_service_minutes(config: HallConfig, tickets, sample: int) -> dict[str, float]:
-    """Each service's mean window time per ticket, first call to finish, over its last `sample` finished today.
-
-    Before any ticket of a service has finished today, the service's `average_minutes`.
-    """
-    return _averages(config, _finished(tickets), sample)
-
-
 def _finished(tickets) -> list[tuple[datetime, str, float]]:
     """(finished at, service, window minutes) of today's finished tickets, oldest first."""
     return sorted(((t.finished_at, t.service, (t.finished_at - _busy_from(t)).total_seconds() / 60)
@@ -147,13 +139,13 @@ def prepare(config: HallConfig, state, now: datetime) -> Optional["_Board"]:
 
     Quick, so the hall takes it under its lock; `work_out` then runs without the lock.
     """
-    windows = _windows(config, state, now)
-    if not windows:
-        return None
     tz = ZoneInfo(config.timezone)
     day = now.astimezone(tz).date()
     breaks = {w.id: [(_minutes(datetime.combine(day, a, tz), now), _minutes(datetime.combine(day, b, tz), now))
                      for a, b in w.breaks] for w in config.windows if w.breaks}
+    windows = _windows(config, state, now, breaks)
+    if not windows:
+        return None
     waiting = [((0 if t.priority == APPOINTMENT else 1) if t.priority else 2,
                 _minutes(t.place, now), t.id, t.service, t.target_window) for t in state.waiting()]
     back = max([item[1] for item in waiting] + [0.0])      # a ticket taken now goes behind every one
@@ -207,10 +199,8 @@ class _Open:
     streak: int
 
 
-def _windows(config: HallConfig, state, now: datetime) -> list[_Open]:
+def _windows(config: HallConfig, state, now: datetime, breaks: dict) -> list[_Open]:
     """The windows that will call: open ones, and ones paused for a scheduled break (back at its end)."""
-    tz = ZoneInfo(config.timezone)
-    day = now.astimezone(tz).date()
     out = []
     for w in config.windows:
         ws = state.windows.get(w.id)
@@ -219,8 +209,7 @@ def _windows(config: HallConfig, state, now: datetime) -> list[_Open]:
         back = 0.0
         if ws.status == PAUSED:
             # Only a window paused for one of its scheduled breaks is known to come back, at its end.
-            ends = [_minutes(datetime.combine(day, b, tz), now) for a, b in w.breaks
-                    if _minutes(datetime.combine(day, a, tz), now) - 30 <= 0 < _minutes(datetime.combine(day, b, tz), now)]
+            ends = [end for start, end in breaks.get(w.id, ()) if start - 30 <= 0 < end]
             if not ends:
                 continue
             back = ends[0]

@@ -9,8 +9,8 @@
  * Once a call ends — no-show, transfer, finished, expired — the large area
  * falls back to the newest call still on, or to the idle "watch for your
  * number". The recent list keeps the calls as history, one row per number;
- * a number that waits again after a call says so instead of naming the window
- * (已转 transferred, 过号 no-show that rejoined), so nobody is sent back there.
+ * a call that ended in a transfer or a no-show says so instead of naming the
+ * window (已转 transferred, 过号 no-show), so nobody is sent back there.
  * All of it is worked out from the windows' current tickets and the open
  * tickets, which the snapshot and the events both carry: a reload shows the
  * same board.
@@ -60,7 +60,7 @@
   var listed = parseInt(body.getAttribute("data-calls"), 10) || 8;
 
   var hall = null;
-  var calls = [];      // newest first: {number, service, window, window_name, window_name_en, at, seq, recall}
+  var calls = [];      // newest first: {number, service, window, window_name, window_name_en, at, seq, recall, status}
   var keep = Math.max(listed + 1, 10); // the snapshot lists the 10 latest calls: keep as many live
   var services = [];   // {code, prefix, name, name_en, waiting}
   var windows = {};    // id -> window object (its `current` is the ticket called or served there)

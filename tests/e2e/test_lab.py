@@ -54,6 +54,10 @@ def test_the_paper_out_switch_changes_the_printer_state(devices_hall, open_page,
     # The hall's driver asks the printer (DLE EOT) every 2 s and reports paper_out.
     expect(box).to_have_attribute("data-driver-state", "paper_out")
     expect(lab.locator("#printer-driver-state")).to_have_text("缺纸")
+    expect(lab.locator("#printer-driver-detail")).to_have_text("打印机缺纸")
+    lab.locator('.lang-toggle [data-lang="en"]').click()             # the driver's detail in the lab's language
+    expect(lab.locator("#printer-driver-detail")).to_have_text("out of paper")
+    lab.locator('.lang-toggle [data-lang="zh"]').click()
 
     lab.locator('#printer-body button[data-flag="cover_open"]').click()
     expect(box).to_have_attribute("data-cover-open", "true")
