@@ -77,6 +77,9 @@ def test_the_kiosk_is_readable_for_elderly_citizens(hall_server, open_page):
     """Every visible text at least 32px, every service button at least 120px tall."""
     page = open_page(hall_server.url + "/kiosk")
     expect(page.locator(".k-svc")).to_have_count(6)
+    # The home screen is drawn from the snapshot, then redrawn from /api/services: measure once it shows.
+    expect(page.locator("#home")).to_be_visible()
+    page.wait_for_function("() => [...document.querySelectorAll('.k-svc')].every(b => b.offsetHeight > 0)")
     heights = page.locator(".k-svc").evaluate_all("bs => bs.map(b => b.getBoundingClientRect().height)")
     assert min(heights) >= 120, heights
     smallest = page.evaluate("""() => {
