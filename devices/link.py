@@ -4,6 +4,8 @@
     /dev/ttyUSB0?baudrate=19200&parity=E serial port with framing options
     socket://192.168.1.60:4001           serial-to-Ethernet server (raw TCP)
     rfc2217://192.168.1.21:2217          a serial port shared by another PC
+    rfc2217://pc:7000?key_file=/etc/hallq/agent.key
+                                         ... by hallq device-agent with a shared key
     loop://                              loopback, for experiments
 
 Everything is opened through pyserial's `serial_for_url`. A `Link` owns one
@@ -23,10 +25,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import types
 from typing import Callable, Optional
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import serial
+import serial.rfc2217
+
+from devices import agent_auth
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,74 @@ def parse_link_url(url: str, **defaults) -> tuple[str, dict]:
     return plain, options
 
 
+def split_agent_key(url: str) -> tuple[str, Optional[bytes]]:
+    """Take `key_file=` out of an rfc2217:// URL and read the device agent's key from it.
+
+    The key file is read here, at start-up, so a missing or short key is one
+    sentence before the hall runs, not a link that never comes online.
+    """
+    if not isinstance(url, str) or "key_file=" not in url:
+        return url, None
+    parts = urlsplit(url.strip())
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    key_files = [v for k, v in pairs if k == "key_file"]
+    if not key_files:
+        return url, None
+    if parts.scheme != "rfc2217":
+        raise LinkSettingsError(f"连接 {url} 的 key_file 只用于 hallq device-agent 共享的 rfc2217:// 连接。"
+                                f" / key_file in {url} is only for rfc2217:// links to hallq device-agent.")
+    try:
+        key = agent_auth.read_key_file(key_files[-1])
+    except ValueError as exc:
+        raise LinkSettingsError(str(exc)) from None
+    rest = "&".join(f"{k}={v}" if v else k for k, v in pairs if k != "key_file")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, rest, parts.fragment)), key
+
+
+class _KeyedSocketModule:
+    """The `socket` module as pyserial's RFC 2217 client sees it inside AgentSerial.open():
+    the same, except that a new connection first passes the agent's handshake."""
+
+    def __init__(self, key: bytes):
+        self._key = key
+
+    def __getattr__(self, name):
+        import socket
+        return getattr(socket, name)
+
+    def create_connection(self, address, *args, **kwargs):
+        import socket
+        sock = socket.create_connection(address, *args, **kwargs)
+        try:
+            agent_auth.client_handshake(sock, self._key)
+        except agent_auth.AgentAuthError:
+            sock.close()
+            raise
+        return sock
+
+
+class AgentSerial(serial.rfc2217.Serial):
+    """pyserial's RFC 2217 client that answers hallq device-agent's challenge before any telnet byte.
+
+    pyserial's open() connects and negotiates in one method with no seam in
+    between; this runs that very method with one name changed (its `socket`
+    module, whose create_connection here also does the handshake), rather
+    than copying it or patching pyserial for every other user.
+    """
+
+    agent_key: bytes = b""
+
+    def open(self):
+        base = serial.rfc2217.Serial.open
+        namespace = dict(base.__globals__, socket=_KeyedSocketModule(self.agent_key))
+        types.FunctionType(base.__code__, namespace, base.__name__, base.__defaults__, base.__closure__)(self)
+
+
+# The trick above depends on pyserial's open() finding `socket` as a global; say so at import if it stops.
+assert "create_connection" in serial.rfc2217.Serial.open.__code__.co_names, \
+    "pyserial's RFC 2217 open() changed: AgentSerial must be revised"
+
+
 class Link:
     """One transport opened from a URL, kept open by a background thread.
 
@@ -97,8 +171,9 @@ class Link:
         self.on_state = on_state
         self.on_data = on_data
         self.on_idle = on_idle
+        plain, self._agent_key = split_agent_key(url)
         self._open_url, self._options = parse_link_url(
-            url, baudrate=baudrate, bytesize=bytesize, parity=parity, stopbits=stopbits)
+            plain, baudrate=baudrate, bytesize=bytesize, parity=parity, stopbits=stopbits)
         self.read_timeout = read_timeout
         self.write_timeout = write_timeout
         self.backoff_min = backoff_min
@@ -171,7 +246,7 @@ class Link:
             if not self._open_url.startswith("rfc2217://"):
                 timeouts["write_timeout"] = self.write_timeout
             try:
-                port = serial.serial_for_url(self._open_url, **timeouts, **self._options)
+                port = self._open(timeouts)
             except Exception as exc:  # not there yet: wait and try again
                 self._set_state(FAULTED, _describe(exc))
                 self._stop.wait(delay)
@@ -190,6 +265,15 @@ class Link:
             self._close_port(wait=False)
             self._stop.wait(delay)
         self._online.clear()
+
+    def _open(self, timeouts: dict):
+        if self._agent_key is None:
+            return serial.serial_for_url(self._open_url, **timeouts, **self._options)
+        port = AgentSerial(None, **timeouts, **self._options)
+        port.agent_key = self._agent_key
+        port.port = self._open_url
+        port.open()
+        return port
 
     def _read_until_broken(self, port) -> str:
         while not self._stop.is_set():

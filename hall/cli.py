@@ -67,7 +67,10 @@ def _parser() -> argparse.ArgumentParser:
                            help="share this PC's serial ports with the hall server (RFC 2217)")
     agent.add_argument("--share", action="append", required=True, metavar="DEVICE=PORT",
                        help="a local serial port and the TCP port to serve it on, e.g. /dev/ttyUSB0=7000 (repeatable)")
-    agent.add_argument("--host", default="0.0.0.0")
+    agent.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1; any other needs a key)")
+    agent.add_argument("--key-file", default=None, metavar="FILE",
+                       help="the shared key the hall server must prove it holds (default: $HALLQ_AGENT_KEY)")
 
     check = sub.add_parser("check-config", parents=[common], help="validate a hall configuration file")
     check.add_argument("file", type=Path)
@@ -84,9 +87,13 @@ def main(argv=None) -> int:
         if args.command == "device-agent":
             from devices.agent import main as agent_main
             try:
-                return agent_main(args.share, args.host)
+                return agent_main(args.share, args.host, args.key_file)
             except ValueError as exc:
                 print(f"hallq: {exc}", file=sys.stderr)
+                return 2
+            except OSError as exc:  # the address or port cannot be listened on
+                print(f"hallq: 设备代理无法在 {args.host} 上监听（{exc.strerror}）。"
+                      f" (The device agent cannot listen on {args.host}: {exc.strerror}.)", file=sys.stderr)
                 return 2
         if args.command == "user":
             return _user(args, data_dir)
