@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--config", type=Path, default=None, help="a hall file instead of the embedded default")
     demo.add_argument("--no-devices", action="store_true", help="run without the simulated devices")
+    demo.add_argument("--lab-from-anywhere", action="store_true",
+                      help="let other machines open the device lab, which presses buttons with no sign-in "
+                           "(by default it answers this PC only)")
 
     serve = sub.add_parser("serve", parents=[common], help="run the hall server for production")
     serve.add_argument("--config", type=Path, required=True)
@@ -197,10 +200,11 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
         if not demo or args.no_devices:
             return create_app(config, data_dir=data_dir)
         from hall.demo import start_simulators
-        from hall.lab import bp as lab_bp
+        from hall.lab import FROM_ANYWHERE, bp as lab_bp
         sims = start_simulators(config, data_dir)
         app = create_app(config, data_dir=data_dir, devices=sims.settings)
         app.extensions["hallq_simulators"] = sims
+        app.config[FROM_ANYWHERE] = args.lab_from_anywhere
         app.register_blueprint(lab_bp)
         return app
 

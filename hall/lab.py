@@ -7,12 +7,40 @@ from __future__ import annotations
 
 import base64
 import io
+import ipaddress
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from hall.errors import HallError
 
 bp = Blueprint("lab", __name__)
+
+# The lab presses keypads and raters with no sign-in: a demo started with
+# --host 0.0.0.0 must not let the whole LAN press them. `hallq demo
+# --lab-from-anywhere` sets this to True.
+FROM_ANYWHERE = "HALLQ_LAB_FROM_ANYWHERE"
+
+
+def _is_loopback(addr) -> bool:
+    try:
+        ip = ipaddress.ip_address(str(addr or "").split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+@bp.before_request
+def _loopback_only():
+    from flask import request
+    if current_app.config.get(FROM_ANYWHERE):
+        return None
+    if _is_loopback(request.remote_addr):
+        return None
+    raise HallError("lab_local_only",
+                    "设备实验室只能在运行演示大厅的这台电脑上打开；要从其他电脑打开，请用 hallq demo --lab-from-anywhere 启动。",
+                    "The device lab answers only on the PC that runs the demo; start it with "
+                    "hallq demo --lab-from-anywhere to open it from other machines.", 403)
 
 
 def _sims():
