@@ -17,6 +17,7 @@ from hall.clock import system_now
 from hall.errors import HallError
 from hall.hall import Hall
 from hall.model import HallConfig
+from hall.private import private_dir
 from hall.push import init_push
 from hall.store import Store
 
@@ -38,7 +39,7 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     """
     config = config or load_config()
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)  # 0700: the database and the session key are the hall's user's only
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=auth.secret_key(data_dir), TESTING=testing, JSON_AS_ASCII=False,

@@ -190,8 +190,8 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
     if busy:
         print(f"hallq: {busy}", file=sys.stderr)
         return 2
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from hall.private import private_dir
+    data_dir = private_dir(data_dir)  # 0700 whatever the umask
     if demo:
         _create_demo_users(data_dir)
 

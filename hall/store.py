@@ -199,9 +199,14 @@ class Store:
     """Owns the database file. All writes go through `commit`, one at a time."""
 
     def __init__(self, path: str | Path):
+        from hall.private import private_dir, private_file
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        on_disk = self.path != ":memory:" and not self.path.startswith("file:")
+        if on_disk:
+            # Tickets, ID digests and password hashes: readable by the hall's user only,
+            # whatever the umask. SQLite gives -wal and -shm the database file's mode.
+            private_dir(Path(self.path).parent)
+            private_file(self.path)
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
@@ -211,6 +216,10 @@ class Store:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         self.migrate()
+        if on_disk:
+            for suffix in ("-wal", "-shm"):  # left by an older HallQ with the umask's mode
+                if Path(self.path + suffix).exists():
+                    private_file(self.path + suffix)
 
     def migrate(self) -> None:
         with self._lock:
