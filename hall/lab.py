@@ -90,6 +90,10 @@ def lab_printer():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise HallError("invalid_json", "请求内容不是有效的 JSON 对象。", "The body is not a JSON object.", 400)
+    for name in ("cover_open", "offline", "silent"):
+        # The printer keeps what it is given: a non-boolean would make every later status poll wrong.
+        if data.get(name) is not None and not isinstance(data[name], bool):
+            raise HallError("invalid_field", f"字段 {name!r} 必须是 true 或 false。", f"{name} must be true or false.", 400)
     p = _sims().printer
     try:
         p.set_state(paper=data.get("paper"), cover_open=data.get("cover_open"), offline=data.get("offline"),
