@@ -193,7 +193,10 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
     from hall.private import private_dir
     data_dir = private_dir(data_dir)  # 0700 whatever the umask
     if demo:
-        _create_demo_users(data_dir)
+        refused = _create_demo_users(data_dir)
+        if refused:
+            print(f"hallq: {refused}", file=sys.stderr)
+            return 2
 
     def factory():
         from hall.app import create_app
@@ -228,15 +231,44 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
     return 0
 
 
-def _create_demo_users(data_dir: Path) -> None:
+# The meta row that says the demo made this database: only such a directory gets the
+# demo accounts, whose password is printed on the screen.
+DEMO_MARK = "demo_hall"
+
+
+def _create_demo_users(data_dir: Path) -> Optional[str]:
+    """Add the missing demo accounts; or, for a directory the demo did not make, a sentence refusing it.
+
+    A directory is the demo's when the demo marked it, or (made by an older demo, or
+    empty) when every account in it is a demo account holding the demo password.
+    """
     from hall import auth
     from hall.clock import system_now
     store = _open_store(data_dir)
-    pw = auth.hash_password(DEMO_PASSWORD)
-    for username, name, role in DEMO_USERS:
-        if store.get_user(username) is None:
-            store.put_user(username, name, role, pw, system_now())
-    store.close()
+    try:
+        # meta is the store's key-value table (business_day, day_closed); one row marks a demo hall.
+        marked = store.conn.execute("SELECT 1 FROM meta WHERE key = ?", (DEMO_MARK,)).fetchone() is not None
+        if not marked:
+            demo_names = {username for username, _, _ in DEMO_USERS}
+            foreign = [u["username"] for u in store.list_users() if u["username"] not in demo_names]
+            foreign += [username for username in sorted(demo_names)
+                        if (u := store.get_user(username)) is not None
+                        and not auth.check_password(u["password_hash"], DEMO_PASSWORD)]
+            if foreign:
+                return (f"{data_dir} 里有不是演示建立的账号（{', '.join(sorted(foreign))}），像是正式大厅的数据："
+                        f"演示不会在这里加入密码公开的演示账号；请用另一个目录，例如 --data-dir /tmp/hallq-demo。"
+                        f" ({data_dir} holds accounts the demo did not create ({', '.join(sorted(foreign))}), so it"
+                        f" looks like a real hall's data: the demo will not add its accounts, whose password is"
+                        f" public, there; give it another directory, e.g. --data-dir /tmp/hallq-demo.)")
+            store.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                               (DEMO_MARK, system_now().isoformat()))
+        pw = auth.hash_password(DEMO_PASSWORD)
+        for username, name, role in DEMO_USERS:
+            if store.get_user(username) is None:
+                store.put_user(username, name, role, pw, system_now())
+    finally:
+        store.close()
+    return None
 
 
 if __name__ == "__main__":
