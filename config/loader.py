@@ -44,7 +44,7 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: is not valid TOML ({exc}); fix the syntax at that line.") from None
     t = _Table(source, "", data, {"hall", "services", "windows", "queue", "appointments", "notify", "devices"})
-    hall = t.table("hall", {"name", "name_en", "timezone"})
+    hall = t.table("hall", {"name", "name_en", "timezone", "addresses"})
     name = hall.text("name")
     tz = hall.text("timezone", "Asia/Shanghai")
     try:
@@ -61,6 +61,7 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
     _unique(source, "windows", "id", [w.id for w in windows],
             labels=[_entry_label("windows", i) for i in range(len(windows))])
 
+    addresses = tuple(_address(hall, a) for a in hall.list("addresses", []))
     devices = data.get("devices", {})
     if not isinstance(devices, dict):
         raise ConfigError(f"{source}: devices = {devices!r} is not a table; expected [devices] sections.")
@@ -68,7 +69,16 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
                       windows=windows, queue=_queue(t.table("queue", _QUEUE_KEYS, optional=True)),
                       appointments=_appointments(t.table("appointments", _APPOINTMENT_KEYS, optional=True)),
                       notify=_notify(t.table("notify", {"url", "when_ahead", "timeout_seconds", "base_url"}, optional=True)),
-                      devices=devices, source=source)
+                      devices=devices, origins=addresses, source=source)
+
+
+def _address(hall: "_Table", value) -> str:
+    """One address the hall's pages are opened at besides its own, as an origin: scheme://host[:port]."""
+    u = urlparse(value) if isinstance(value, str) else None
+    if u is None or u.scheme not in ("http", "https") or not u.netloc or u.path not in ("", "/"):
+        hall.fail("addresses", value, "a list of addresses the hall's pages are opened at, such as "
+                  "[\"http://192.168.1.10:8000\", \"https://hall.example.gov.cn\"]")
+    return f"{u.scheme}://{u.netloc}".lower()
 
 
 _SERVICE_KEYS = {"code", "prefix", "name", "name_en", "digits", "matters", "real_name", "person_daily_limit",

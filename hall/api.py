@@ -55,7 +55,11 @@ def services():
 
 @bp.get("/state")
 def state():
-    return jsonify(_hall().snapshot())
+    """The hall's snapshot: as the screens see it (no staff, nothing personal) unless staff are signed in."""
+    from hall.audiences import public_snapshot
+    snap = _hall().snapshot()
+    return jsonify(snap if auth.current_user() is not None else public_snapshot(snap))
+
 
 
 @bp.post("/tickets")

@@ -60,8 +60,17 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     app.extensions["hallq_devices"] = manager
     app.extensions["hallq_printer"] = manager.print_ticket if manager.printer else _no_printer
 
-    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False)
-    init_push(socketio, hall)
+    from hall.server import async_mode
+    # Origins: the page's own (same host and port) and the hall's configured addresses, never any page.
+    # Messages of one client are handled in order on its own connection (async_handlers=False), so a
+    # flood queues on that socket instead of starting a thread per message; engine.io refuses any
+    # message over max_http_buffer_size.
+    from hall.origins import allowed as origin_allowed
+    socketio = SocketIO(app, async_mode=async_mode(),
+                        cors_allowed_origins=lambda origin, environ: origin_allowed(origin, environ, config.origins),
+                        async_handlers=False, max_http_buffer_size=64 * 1024,
+                        logger=False, engineio_logger=False)
+    app.extensions["hallq_push"] = init_push(socketio, hall)
     app.extensions["socketio"] = socketio
 
     app.register_blueprint(api_bp)

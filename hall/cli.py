@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in ("serve", "demo"):
+        # First of all: the hall serves on gevent, and the standard library must be
+        # made cooperative before the app, its devices and their threads are imported.
+        from hall.server import patch
+        patch()
     args.data_dir = getattr(args, "data_dir", None)
     data_dir = args.data_dir or default_data_dir()
     try:

@@ -7,6 +7,7 @@ is stored, and numbers are unique however many kiosks issue at once.
 """
 from __future__ import annotations
 
+import bisect
 import secrets
 import threading
 from datetime import datetime, timedelta
@@ -338,23 +339,59 @@ class Hall:
             return out
 
     def progress(self, token: str) -> dict:
-        """What the phone page shows: the ticket, people ahead, estimated wait, where to go."""
-        t = self.ticket_by_token(token)
-        if t is None:
+        """What the phone page shows: the ticket (public fields only), people ahead, estimated wait,
+        its queue's length, where to go."""
+        if self.ticket_by_token(token) is None:
             raise HallError("unknown_ticket", "找不到这个号，请核对链接。", "No such ticket; check the link.", 404)
-        ahead, wait = self.ahead_of(t), self.wait_minutes(t) if t.status == WAITING else None
+        return self.progress_many([token])[token]
+
+    def progress_many(self, tokens: list[str], services: Optional[set] = None) -> dict[str, dict]:
+        """The phone progress of many tickets at once (the push's phones), in one pass per service.
+
+        Like `progress` for each token, plus `waiting` (its queue's length); only tickets of
+        `services` (all when None). People ahead come from one forecast and one sort per
+        service, not a scan of the line per ticket.
+        """
+        fc = self._forecast()
+        order, calls = fc.order, fc.calls
+        now = self.clock()
+        out: dict[str, dict] = {}
         with self._lock:
-            window = self.config.window(t.window) if t.window else None
-            rejoin_until = None
-            if t.status == "no_show" and t.finished_at and t.business_day == self.state.business_day:
-                until = t.finished_at + timedelta(minutes=self.config.queue.rejoin_minutes)
-                if until > self.clock():
-                    rejoin_until = until.astimezone(self.engine.tz).isoformat(timespec="seconds")
-            return {"ticket": self.ser.ticket(t), "ahead": ahead, "wait_minutes": wait,
-                    "window_name": window.name if window else None,
-                    "window_name_en": window.name_en if window else None,
-                    "hall": {"name": self.config.name, "name_en": self.config.name_en},
-                    "rejoin_until": rejoin_until, "seq": self.state.last_seq}
+            by_token = {t.token: t for t in self.state.tickets.values() if t.token}
+            waiting = self.state.waiting()
+            lines: dict[str, tuple[list, list]] = {}
+            for s in {t.service for t in waiting}:
+                mine = [t for t in waiting if t.service == s]
+                lines[s] = (sorted(order[t.id] for t in mine if t.id in order),
+                            sorted(policy.calling_key(t) for t in mine))
+            counts = {s: len(v[1]) for s, v in lines.items()}
+            for token in tokens:
+                t = by_token.get(token)
+                if t is None or (services is not None and t.service not in services):
+                    continue
+                ahead = 0
+                if t.status == WAITING:
+                    ranked, keys = lines.get(t.service, ([], []))
+                    ahead = (bisect.bisect_left(ranked, order[t.id]) if t.id in order
+                             else bisect.bisect_left(keys, policy.calling_key(t)))
+                wait = estimate.minutes_until(calls.get(t.id), now) if t.status == WAITING else None
+                out[token] = self._progress_json(t, ahead, wait, counts.get(t.service, 0))
+        return out
+
+    def _progress_json(self, t: Ticket, ahead: int, wait: Optional[int], waiting: int) -> dict:
+        window = self.config.window(t.window) if t.window else None
+        rejoin_until = None
+        if t.status == "no_show" and t.finished_at and t.business_day == self.state.business_day:
+            until = t.finished_at + timedelta(minutes=self.config.queue.rejoin_minutes)
+            if until > self.clock():
+                rejoin_until = until.astimezone(self.engine.tz).isoformat(timespec="seconds")
+        from hall.audiences import public_ticket
+        return {"ticket": public_ticket(self.ser.ticket(t)), "ahead": ahead, "wait_minutes": wait,
+                "waiting": waiting, "window_name": window.name if window else None,
+                "window_name_en": window.name_en if window else None,
+                "hall": {"name": self.config.name, "name_en": self.config.name_en},
+                "rejoin_until": rejoin_until, "seq": self.state.last_seq,
+                "now": self.clock().astimezone(self.engine.tz).isoformat(timespec="seconds")}
 
     def snapshot(self) -> dict:
         """Everything a screen needs to draw the hall, with the seq it is current to."""

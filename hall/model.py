@@ -124,6 +124,8 @@ class HallConfig:
     appointments: AppointmentRules = AppointmentRules()
     notify: NotifyRules = NotifyRules()
     devices: dict = field(default_factory=dict, hash=False, compare=False)
+    # Origins (scheme://host:port) the hall's pages may be opened at besides the server's own address.
+    origins: tuple[str, ...] = ()
     source: str = "<embedded>"
 
     def service(self, code: str) -> Optional[Service]:

@@ -1,60 +1,250 @@
-"""Live push over Socket.IO, namespace /hall.
+"""Live push over Socket.IO, namespace /hall: one room per audience, each with its whitelist.
 
-A client that connects gets a `snapshot` first, then every event from the
-bus as it is committed, each with its `seq`. A client that sees a gap in
-`seq` emits `snapshot_request` and gets a fresh snapshot.
+A client names its audience in the connect `auth` object (hall/audiences.py):
+
+    {"audience": "screens"}                       the hall TV, window screens, the kiosk (the default)
+    {"audience": "counter", "window": 3}          a signed-in clerk holding window 3, or a manager
+    {"audience": "board"}                         a signed-in manager
+    {"audience": "rater", "window": 3}            window 3's tablet rater
+    {"audience": "phone", "token": "..."}         one ticket's phone page
+
+It gets a `snapshot` first, then the events its audience may see. Every event
+carries its `seq` and `prev`, the seq of the event this room was sent before
+it: a client whose last known seq is below `prev` missed one and emits
+`snapshot_request`. A phone gets `progress` messages (its ticket's place,
+people ahead, wait and its queue's length) instead of the hall's events.
+
+Each client's messages are handled one at a time on its own connection
+(async_handlers=False) and metered by a token bucket: a flood is dropped, and a
+client that keeps flooding is disconnected, so no client can make the server
+start threads or hold memory without bound.
 """
 from __future__ import annotations
 
+import logging
 import time
+from typing import Optional
 
-from flask_socketio import SocketIO, emit
+from flask import request
+from flask_socketio import SocketIO, disconnect, emit, join_room
+from flask_socketio import ConnectionRefusedError as Refused
 
-from hall.events import EVENT_NAMES
+from hall import audiences as aud
+from hall import auth
+from hall.errors import HallError
+
+log = logging.getLogger(__name__)
 
 NAMESPACE = "/hall"
-# The events pushed to clients: all of them are public hall facts.
-PUSHED = frozenset(EVENT_NAMES)
-HOLD_PER_SCREEN = 0.00015  # seconds a screen needs to take in a call, on the hall server's side
-HOLD_MAX = 0.02
+# The per-client budget of messages: BURST at once, then RATE a second. A client
+# DROP_AFTER messages over budget is disconnected.
+RATE, BURST, DROP_AFTER = 2.0, 10.0, 50
+# Phones hear of their tickets' progress at most this often: a burst of calls is one update.
+PHONE_COALESCE_S = 0.1
 
 
-def _drain(socketio: SocketIO, limit: float = 0.05) -> None:
-    """Let a call reach every screen before the events that follow it.
+class _Bucket:
+    __slots__ = ("tokens", "at", "over")
 
-    Each websocket has its own writer thread; were the next events of the
-    same action (window_changed, queue_changed) queued at once, every writer
-    and every screen would handle them too before the last screen got its
-    call. So the push thread waits until the writers have taken the call,
-    then a moment more for the screens to take it in (HOLD_PER_SCREEN per
-    connected screen, at most HOLD_MAX): the board hears of the window's
-    change a few milliseconds later, and the last TV shows the call sooner
-    (bench/bench_call_latency.py: p99 from about 35 ms to about 20 ms with
-    100 screens on this 2-core machine).
-    """
-    sockets = list(getattr(socketio.server.eio, "sockets", {}).values())
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if all(s.queue.empty() for s in sockets):
-            break
-        time.sleep(0.0005)
-    time.sleep(min(HOLD_MAX, HOLD_PER_SCREEN * len(sockets)))
+    def __init__(self):
+        self.tokens, self.at, self.over = BURST, time.monotonic(), 0
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(BURST, self.tokens + (now - self.at) * RATE)
+        self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        self.over += 1
+        return False
 
 
-def init_push(socketio: SocketIO, hall) -> None:
+class Push:
+    """The push server's state: who is connected for what, and what each room was last sent."""
+
+    def __init__(self, socketio: SocketIO, hall):
+        self.socketio = socketio
+        self.hall = hall
+        self.clients: dict[str, dict] = {}          # sid -> {"audience", "key", "session", "bucket"}
+        self.prev: dict[str, int] = {}             # room -> seq of the last event sent to it
+        self.phones: dict[str, set] = {}           # token -> sids following it
+        self.sent_progress: dict[str, tuple] = {}  # token -> (fingerprint, seq) last sent
+        self._dirty: Optional[set] = None          # services whose phones need new progress
+        self._wake = None
+
+    # -- joining ------------------------------------------------------------------
+
+    def join(self, auth_data) -> None:
+        """Check who asks for which audience, join its room, send its snapshot; Refused otherwise."""
+        data = auth_data if isinstance(auth_data, dict) else {}
+        audience = data.get("audience", aud.SCREENS)
+        if audience not in aud.AUDIENCES:
+            raise Refused({"code": "unknown_audience",
+                           "message": "未知的页面类型，请刷新页面。", "message_en": f"Unknown audience {audience!r}."})
+        key = None
+        session_id = None
+        if audience in aud.SIGNED_IN:
+            user = auth.current_user()
+            if user is None:
+                raise Refused({"code": "not_signed_in", "message": "请先登录。", "message_en": "Please sign in first."})
+            if auth._RANK.get(user.get("role"), -1) < auth._RANK[aud.SIGNED_IN[audience]]:
+                raise Refused({"code": "forbidden", "message": "您的账号没有此权限。",
+                               "message_en": "Your account may not do this."})
+            session_id = getattr(auth, "current_session_id", lambda: None)()
+        if audience in aud.PER_WINDOW:
+            key = data.get("window")
+            if not isinstance(key, int) or isinstance(key, bool) or self.hall.config.window(key) is None:
+                raise Refused({"code": "unknown_window", "message": "没有这个窗口，请检查页面地址。",
+                               "message_en": "No such window."})
+            if audience == aud.COUNTER:
+                try:
+                    auth.require_window(key)
+                except HallError as err:
+                    raise Refused(err.to_dict()["error"]) from None
+        if audience == aud.PHONE:
+            key = data.get("token")
+            if not isinstance(key, str) or len(key) > 64 or self.hall.ticket_by_token(key) is None:
+                raise Refused({"code": "unknown_ticket", "message": "找不到这个号，请核对链接。",
+                               "message_en": "No such ticket; check the link."})
+        sid = request.sid
+        self.clients[sid] = {"audience": audience, "key": key, "session": session_id, "bucket": _Bucket()}
+        if audience == aud.PHONE:
+            join_room(aud.room(aud.PHONE, key))
+            self.phones.setdefault(key, set()).add(sid)
+        elif audience == aud.COUNTER:
+            join_room(aud.room(aud.COUNTER))
+        else:
+            join_room(aud.room(audience, key))
+        emit("snapshot", self.snapshot_for(audience, key))
+
+    def snapshot_for(self, audience: str, key) -> dict:
+        if audience == aud.PHONE:
+            return self.progress_of(key)
+        s = self.hall.snapshot()
+        if audience == aud.SCREENS:
+            return aud.public_snapshot(s)
+        if audience == aud.RATER:
+            return aud.rater_snapshot(s, key)
+        return s
+
+    def leave(self) -> None:
+        c = self.clients.pop(request.sid, None)
+        if c is not None and c["audience"] == aud.PHONE:
+            sids = self.phones.get(c["key"])
+            if sids is not None:
+                sids.discard(request.sid)
+                if not sids:
+                    del self.phones[c["key"]]
+                    self.sent_progress.pop(c["key"], None)
+
+    def allowed(self) -> bool:
+        """Meter one message of this client; False drops it, and a persistent flooder is disconnected."""
+        c = self.clients.get(request.sid)
+        if c is None:
+            return False
+        if c["bucket"].take():
+            return True
+        if c["bucket"].over >= DROP_AFTER:
+            log.warning("socket %s (%s) flooded the hall server; disconnected", request.sid, c["audience"])
+            disconnect()
+        return False
+
+    def end_session(self, session_id: str) -> None:
+        """A signed-in session ended (sign-out, another clerk took the window, account removed)."""
+        for sid, c in list(self.clients.items()):
+            if c["session"] is not None and c["session"] == session_id:
+                self.socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+    # -- forwarding ---------------------------------------------------------------------
+
+    def forward(self, event: dict) -> None:
+        """The bus's push subscriber: each committed event to the rooms allowed to hear it."""
+        windows = [w.id for w in self.hall.config.windows]
+        seq = event.get("seq")
+        for room, payload in aud.room_events(event, windows):
+            out = dict(payload)
+            out["prev"] = self.prev.get(room, 0)
+            self.prev[room] = seq
+            self.socketio.emit(event["event"], out, to=room, namespace=NAMESPACE)
+        if self.phones:
+            self._mark(event)
+
+    def _mark(self, event: dict) -> None:
+        """Which phones' progress this event may change: its queue's, and its ticket's."""
+        services = {event.get("service"), event.get("from_service"), event.get("to_service")}
+        services.discard(None)
+        if event["event"] in ("window_changed", "business_day_started", "business_day_ended"):
+            services = {s.code for s in self.hall.config.services}
+        if not services:
+            return
+        if self._dirty is None:
+            self._dirty = set()
+        self._dirty |= services
+        if self._wake is not None:
+            self._wake.set()
+
+    def progress_of(self, token: str) -> dict:
+        return self.hall.progress_many([token], None)[token]
+
+    def run_phones(self) -> None:
+        """Send each followed ticket its new progress, coalescing bursts (a background task)."""
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            self.socketio.sleep(PHONE_COALESCE_S)
+            dirty, self._dirty = self._dirty, None
+            if not dirty or not self.phones:
+                continue
+            try:
+                self._send_progress(dirty)
+            except Exception:  # one bad round must not end the phones' updates
+                log.exception("phone progress failed")
+
+    def _send_progress(self, services: set) -> None:
+        tokens = list(self.phones)
+        for token, p in self.hall.progress_many(tokens, services).items():
+            t = p["ticket"]
+            fingerprint = (t["status"], t["service"], t["window"], p["ahead"], p["wait_minutes"], p["waiting"],
+                           p["rejoin_until"], len(t["calls"]))
+            last = self.sent_progress.get(token)
+            if last is not None and last[0] == fingerprint:
+                continue
+            p["prev"] = last[1] if last else 0
+            self.sent_progress[token] = (fingerprint, p["seq"])
+            self.socketio.emit("progress", p, to=aud.room(aud.PHONE, token), namespace=NAMESPACE)
+
+
+def init_push(socketio: SocketIO, hall) -> Push:
+    push = Push(socketio, hall)
+
     @socketio.on("connect", namespace=NAMESPACE)
-    def _connect(auth=None):
-        emit("snapshot", hall.snapshot())
+    def _connect(auth_data=None):
+        push.join(auth_data)
+
+    @socketio.on("disconnect", namespace=NAMESPACE)
+    def _disconnect(*_args):
+        push.leave()
 
     @socketio.on("snapshot_request", namespace=NAMESPACE)
     def _snapshot_request(*_args):
-        emit("snapshot", hall.snapshot())
+        if push.allowed():
+            c = push.clients[request.sid]
+            emit("snapshot", push.snapshot_for(c["audience"], c["key"]))
 
-    def _forward(event: dict) -> None:
-        if event["event"] not in PUSHED:
-            return
-        socketio.emit(event["event"], event, namespace=NAMESPACE)
-        if event["event"] == "ticket_called":
-            _drain(socketio)
+    @socketio.on("*", namespace=NAMESPACE)
+    def _other(*_args):
+        push.allowed()  # a message the hall does not take still counts against its sender
 
-    hall.bus.subscribe("push", _forward)
+    hall.bus.subscribe("push", push.forward)
+    push._wake = _event(socketio)
+    socketio.start_background_task(push.run_phones)
+    hooks = getattr(auth, "on_session_end", None)
+    if hooks is not None:
+        hooks.append(push.end_session)
+    return push
+
+
+def _event(socketio: SocketIO):
+    """An event object of the server's async mode (gevent's under gevent, threading's otherwise)."""
+    return socketio.server.eio.create_event()

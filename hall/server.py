@@ -1,45 +1,105 @@
-"""Run the hall on gunicorn: a production server that carries Socket.IO websockets.
+"""Run the hall on gevent: one process, one greenlet per connection, no cap that HTTP can hit.
 
-One worker process (serial ports and the sound card belong to one process)
-with many threads: Flask-SocketIO's threading mode with simple-websocket
-holds one thread per open websocket.
+Why gevent (docs/deploy.md has the measurements): every waiting citizen's
+phone may hold a Socket.IO websocket open, so a busy hall has thousands at
+once. Flask-SocketIO's threading mode holds an OS thread per websocket, and
+any fixed pool of them is a wall: with 256 sockets open, ticket issuing
+stopped. Under gevent a websocket is a greenlet of a few kilobytes, HTTP
+requests are greenlets too, and neither can starve the other.
+
+One process, since the serial ports and the sound card belong to one owner.
+`patch()` must run before anything else is imported by the serving command
+(hall/cli.py does it first): pyserial's select() and reads, sockets, queues,
+locks and the device threads then all cooperate on gevent's loop. libvlc's
+native callback thread never touches a gevent primitive
+(devices/voice/player.py). Long SQLite reads go to a real OS thread
+(`run_in_thread`) so that they never hold the loop.
 """
 from __future__ import annotations
 
-from gunicorn.app.base import BaseApplication
+import logging
+import resource
+from typing import Callable
+
+log = logging.getLogger(__name__)
 
 
-class _Gunicorn(BaseApplication):
-    def __init__(self, app_factory, options: dict):
-        self._factory = app_factory
-        self._options = options
-        super().__init__()
-
-    def load_config(self):
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return self._factory()
+def patch() -> None:
+    """Make the standard library cooperative; call before the app and its devices are imported."""
+    from gevent import monkey
+    if not monkey.is_module_patched("socket"):
+        monkey.patch_all()
 
 
-def serve(app_factory, host: str, port: int, threads: int = 256, on_ready=None) -> None:
-    """Serve the app built by `app_factory()` until interrupted."""
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": 1,
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": 0,            # websockets are long-lived; the worker is not killed for it
-        "graceful_timeout": 5,
-        "keepalive": 5,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-        # Not preloaded: the app's threads (bus, devices) must start in the worker,
-        # since threads do not survive the fork from gunicorn's master.
-        "preload_app": False,
-    }
+def is_patched() -> bool:
+    """True when this process runs under gevent (hallq serve / demo); False in tests that use threads."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return False
+    return monkey.is_module_patched("socket")
+
+
+def async_mode() -> str:
+    """The Flask-SocketIO async mode that matches how this process runs."""
+    return "gevent" if is_patched() else "threading"
+
+
+def run_in_thread(fn: Callable, *args, **kwargs):
+    """Run `fn` on a real OS thread and wait for it, without holding gevent's loop meanwhile.
+
+    For work that blocks in C for long (a year's figures over SQLite): under gevent
+    it would stop every socket; sqlite3 releases the GIL, so a native thread runs it
+    beside the loop. Without gevent it simply calls `fn`.
+    """
+    if not is_patched():
+        return fn(*args, **kwargs)
+    import gevent
+    return gevent.get_hub().threadpool.apply(fn, args, kwargs)
+
+
+def _raise_open_files_limit() -> int:
+    """Each socket is a file descriptor; lift the soft limit to the hard one (often 1,024 -> 1,048,576)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = hard if hard != resource.RLIM_INFINITY else 1 << 20
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+class _QuietLog:
+    """gevent's access log off; its error log through logging."""
+
+    def write(self, data):  # pragma: no cover - only gevent's error reports reach here
+        if data.strip():
+            log.warning("%s", data.rstrip())
+
+
+def serve(app_factory, host: str, port: int, on_ready=None) -> None:
+    """Serve the app built by `app_factory()` until interrupted (SIGINT or SIGTERM)."""
+    patch()
+    import signal
+
+    import gevent
+    import gevent.event
+    from gevent.pywsgi import WSGIServer
+
+    limit = _raise_open_files_limit()
+    app = app_factory()
+    server = WSGIServer((host, port), app, log=None, error_log=_QuietLog())
+    server.start()
+    log.info("serving on %s:%s (open files limit %d)", host, port, limit)
     if on_ready is not None:
-        options["when_ready"] = lambda arbiter: on_ready()
-    _Gunicorn(app_factory, options).run()
+        on_ready()
+    stop = gevent.event.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        gevent.signal_handler(sig, stop.set)
+    stop.wait()
+    server.stop(timeout=2)
+    shutdown = app.extensions.get("hallq_shutdown")
+    if shutdown is not None:
+        shutdown()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Iterable, Optional
@@ -140,6 +141,24 @@ MIGRATIONS: list[str] = [
     # 5: the matter an appointment was booked for, so its ticket carries it.
     """
     ALTER TABLE appointments ADD COLUMN matter TEXT
+    """,
+    # 6: signed-in sessions kept by the hall (hall/auth.py), so signing out, a removed account
+    # or another clerk taking the window ends a session everywhere. `id` is the SHA-256 of the
+    # cookie's token: the file alone does not let anyone take over a session.
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        role TEXT NOT NULL,
+        window INTEGER,
+        csrf TEXT NOT NULL,
+        created TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        ended_at TEXT,
+        end_reason TEXT
+    );
+    CREATE INDEX sessions_live_user ON sessions (username) WHERE ended_at IS NULL;
+    CREATE INDEX sessions_live_window ON sessions (window) WHERE ended_at IS NULL
     """,
 ]
 
@@ -424,6 +443,11 @@ class Store:
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                old = self.conn.execute("SELECT role, password_hash, active FROM users WHERE username = ?",
+                                        (username,)).fetchone()
+                if old is not None and tuple(old) != (role, password_hash, 1):
+                    # A new role or password (or an account brought back) ends what was signed in before.
+                    _end_sessions(self.conn, "username = ?", (username,), "account_changed", now)
                 self.conn.execute(
                     "INSERT INTO users (username, name, role, password_hash, created_at, active) VALUES (?,?,?,?,?,1)"
                     " ON CONFLICT(username) DO UPDATE SET name=excluded.name, role=excluded.role,"
@@ -475,8 +499,74 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 cur = self.conn.execute("UPDATE users SET active = 0 WHERE username = ? AND active = 1", (username,))
+                # Its sessions end with it, in the same transaction (also when `hallq user remove` runs
+                # beside the server: the server's next look-up finds them ended).
+                _end_sessions(self.conn, "username = ?", (username,), "account_removed", datetime.now().astimezone())
                 self.conn.execute("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
         return cur.rowcount == 1
+
+    # -- sessions (hall/auth.py) ------------------------------------------------
+
+    def open_session(self, session_id: str, username: str, role: str, window: Optional[int], csrf: str,
+                     now: datetime) -> None:
+        with self._transaction():
+            self.conn.execute("INSERT INTO sessions (id, username, role, window, csrf, created, last_seen)"
+                              " VALUES (?,?,?,?,?,?,?)", (session_id, username, role, window, csrf, _ts(now), _ts(now)))
+
+    def get_session(self, session_id: str) -> Optional[dict]:
+        """The session and, when the account is still active, its current name and role (one indexed read)."""
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT s.id, s.username, s.role, s.window, s.csrf, s.created, s.last_seen, s.ended_at, s.end_reason,"
+                " u.name, u.role FROM sessions s LEFT JOIN users u ON u.username = s.username AND u.active = 1"
+                " WHERE s.id = ?", (session_id,)).fetchone()
+        if row is None:
+            return None
+        keys = ("id", "username", "role", "window", "csrf", "created", "last_seen", "ended_at", "end_reason",
+                "name", "account_role")
+        return dict(zip(keys, row))
+
+    def touch_session(self, session_id: str, now: datetime) -> None:
+        with self._transaction():
+            self.conn.execute("UPDATE sessions SET last_seen = ? WHERE id = ?", (_ts(now), session_id))
+
+    def end_sessions(self, reason: str, now: datetime, *, session_id: Optional[str] = None,
+                     username: Optional[str] = None, window: Optional[int] = None) -> list[str]:
+        """End the live sessions matching every given criterion; the ids of those ended."""
+        where, args = [], []
+        for column, value in (("id", session_id), ("username", username), ("window", window)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if not where:
+            raise ValueError("end_sessions needs a session, username or window")
+        with self._transaction():
+            return _end_sessions(self.conn, " AND ".join(where), tuple(args), reason, now)
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        """Replace an account's hash with a new one of the same password (a rehash): its sessions stay."""
+        with self._transaction():
+            self.conn.execute("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username))
+
+    @contextmanager
+    def _transaction(self):
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+
+def _end_sessions(conn, where: str, args: tuple, reason: str, now: datetime) -> list[str]:
+    """Inside a transaction: mark the live sessions matching `where` ended; their ids."""
+    ids = [r[0] for r in conn.execute(f"SELECT id FROM sessions WHERE ended_at IS NULL AND {where}", args)]
+    if ids:
+        conn.execute(f"UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL AND {where}",
+                     (_ts(now), reason, *args))
+    return ids

@@ -64,4 +64,6 @@ def login(client, username="zhang", window=1, password=PASSWORD):
         body["window"] = window
     r = client.post("/api/login", json=body)
     assert r.status_code == 200, r.get_json()
+    # The client then sends the session's CSRF token with every request, as the pages do.
+    client.environ_base["HTTP_X_HALLQ_CSRF"] = r.get_json()["csrf"]
     return r.get_json()

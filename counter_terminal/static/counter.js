@@ -40,7 +40,7 @@
       "counter.window": "窗口",
       "counter.login": "登录并开窗",
       "counter.choose_window": "请选择窗口",
-      "counter.window_busy": "（{name} 已登录）",
+      "counter.window_busy": "（已有人登录）",
       "counter.current": "当前号码",
       "counter.call_next": "呼叫下一位",
       "counter.recall": "重呼",
@@ -130,7 +130,7 @@
       "counter.window": "Window",
       "counter.login": "Sign in and open",
       "counter.choose_window": "Choose a window",
-      "counter.window_busy": " ({name} signed in)",
+      "counter.window_busy": " (someone is signed in)",
       "counter.current": "Current ticket",
       "counter.call_next": "Call next",
       "counter.recall": "Recall",
@@ -214,6 +214,7 @@
 
   var body = document.body;
   var me = null;          // {user, window}
+  var link = null;        // the live link (HallQ.live), as this window's counter once signed in
   var windowId = null;    // the window this page works
   var win = null;         // WINDOW
   var windows = [];       // all WINDOWs, for the login list
@@ -279,7 +280,9 @@
   // ---- signing in and out ---------------------------------------------------
 
   function showLogin() {
+    var had = windowId;
     me = null; windowId = null; win = null; waiting = []; selected = null;
+    if (had && link) link.rejoin();  // back to what the public sees
     body.setAttribute("data-signed-in", "no");
     $("login").hidden = false;
     $("work").hidden = true;
@@ -321,7 +324,8 @@
       var o = document.createElement("option");
       o.value = String(w.id);
       var svc = (w.services || []).join(" ");
-      var busyText = w.staff ? t("counter.window_busy", { name: w.staff.name || w.staff.username }) : "";
+      // Before sign-in the page sees what the public sees: that a window is staffed, not by whom.
+      var busyText = (w.staff || w.staffed) ? t("counter.window_busy") : "";
       o.textContent = i18n.pick(w, "name") + " · " + svc + busyText;
       sel.appendChild(o);
     });
@@ -350,6 +354,7 @@
   function signedIn(who) {
     me = who;
     windowId = who.window;
+    if (link) link.rejoin();  // the window's counter audience, now that we hold it
     // The window as the server has it now (open, with this clerk).
     return HallQ.api("GET", "/api/state").then(function (res) {
       if (res.ok) {
@@ -853,7 +858,16 @@
     tick();
   });
 
-  HallQ.live({
+  link = HallQ.live({
+    ended: function () {
+      // The hall ended this page's session (signed out elsewhere, another clerk took the window).
+      HallQ.api("GET", "/api/me").then(function (res) {
+        if (!res.ok || res.body.window !== windowId) {
+          showLogin();
+          $("login-error").textContent = t("counter.signed_out");
+        }
+      });
+    },
     snapshot: function (s) {
       windows = s.windows || [];
       tick();
@@ -886,7 +900,7 @@
       var code = e.service || (e.ticket && e.ticket.service);
       if (name !== "window_changed" && (!code || servesService(code))) loadQueue();
     }
-  });
+  }, function () { return windowId ? { audience: "counter", window: windowId } : { audience: "screens" }; });
 
   // ---- start: still signed in after a reload? -------------------------------
 

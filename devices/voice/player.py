@@ -6,8 +6,11 @@ order, never overlap (the next starts only after libvlc reports the end of
 the previous one) and are never dropped while the announcer runs.
 
 libvlc is not re-entrant: its event callbacks run on libvlc's own thread
-and must not call libvlc, so they only record the event and set a
-threading.Event that the announcer thread waits on.
+and must not call libvlc, so they only record the event and raise a flag
+that the announcer waits on. The flag is a plain attribute polled every few
+milliseconds, not a threading.Event: the hall server runs under gevent,
+where threading.Event is a greenlet primitive that a native thread libvlc
+started must not touch.
 """
 from __future__ import annotations
 
@@ -81,6 +84,37 @@ def missing_sound_card(cards_file: str = "/proc/asound/cards", env: dict | None 
             "或把 audio_output 设为 \"adummy\"（演示、测试）或 \"none\"（只在显示屏页面的浏览器里播放）。")
 
 
+class NativeFlag:
+    """A flag raised from any thread, native ones included, and waited on by polling.
+
+    Setting a Python attribute is atomic under the GIL; the waiter sleeps in
+    short steps (time.sleep, which gevent makes cooperative), so the wait works
+    the same with threads and with greenlets, and costs at most POLL_S of latency.
+    """
+    POLL_S = 0.004
+
+    def __init__(self):
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def clear(self) -> None:
+        self._set = False
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self._set:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(self.POLL_S, left))
+        return True
+
+
 class VlcPlayer:
     """One libvlc instance and media player; play() blocks until the file has played."""
 
@@ -104,7 +138,7 @@ class VlcPlayer:
                                 "和 vlc-plugin-base 是否已安装。")
         self.player = self.instance.media_player_new()
         self._current = ""
-        self._finished = threading.Event()
+        self._finished = NativeFlag()
         self._failed = False
         self._abort = False
         events = self.player.event_manager()

@@ -176,8 +176,8 @@
     $("board").hidden = false;
     $("logout").hidden = false;
     $("user-name").textContent = who.user.name || who.user.username;
-    if (!link) link = HallQ.live(handlers);
-    else link.requestSnapshot();
+    if (!link) link = HallQ.live(handlers, { audience: "board" });
+    else link.rejoin();  // as the one now signed in
   }
 
   function decide(who) {
@@ -441,6 +441,8 @@
   document.addEventListener("hallq:lang", drawAll);
 
   var handlers = {
+    // The hall ended or refused the board's session: sign in again.
+    ended: function () { showLogin(""); },
     snapshot: function (s) { state = s; drawAll(); loadReprints(); },
     device_changed: function (e) { if (state) deviceChanged(e); },
     ticket_printed: function () { loadReprints(); },

@@ -2,11 +2,17 @@
  * HallQ live link and JSON calls, shared by the kiosk, counter, display and
  * board pages, the device lab (they all load it from /static/live.js).
  *
- * HallQ.live(handlers) connects to the Socket.IO namespace /hall. The server
- * sends a "snapshot" on every connect (so a reconnect after a network drop or
- * a server restart replaces the whole state), then events carrying a seq.
- * A seq that jumps by more than one means an event was missed: ask for a new
- * snapshot. A seq at or below the last one seen is a repeat: ignore it.
+ * HallQ.live(handlers, audience) connects to the Socket.IO namespace /hall as
+ * one audience (docs/events.md): {audience: "screens"} (the default), or e.g.
+ * {audience: "counter", window: 3}; `audience` may be a function, asked again
+ * at every (re)connect. The server sends a "snapshot" on every connect (so a
+ * reconnect after a network drop or a server restart replaces the whole
+ * state), then the events this audience may see, each with its seq and prev
+ * (the seq of the event this audience was sent before it). A prev above the
+ * last seq seen means an event was missed: ask for a new snapshot. A seq at
+ * or below the last one seen is a repeat: ignore it. When the server refuses
+ * or ends the connection (signed out, another clerk took the window),
+ * handlers.ended(reason) is called and the page decides what to show.
  *
  * HallQ.api(method, url, body) resolves to {ok, status, body}; it never
  * rejects, so a network fault becomes an error body pages can show.
@@ -16,10 +22,12 @@
 
   /**
    * Connect to /hall. handlers: {snapshot(s), <event>(e), any(name, e),
-   * status(online: bool)}. Returns {socket, requestSnapshot()}.
+   * status(online: bool), ended(reason)}. Returns {socket, requestSnapshot(),
+   * rejoin()}: rejoin() connects again, as the audience named now.
    */
-  function live(handlers) {
-    var socket = window.io("/hall", { reconnectionDelay: 500, reconnectionDelayMax: 3000 });
+  function live(handlers, audience) {
+    function who(cb) { cb((typeof audience === "function" ? audience() : audience) || { audience: "screens" }); }
+    var socket = window.io("/hall", { reconnectionDelay: 500, reconnectionDelayMax: 3000, auth: who });
     var lastSeq = null;
 
     function setStatus(online) {
@@ -38,8 +46,22 @@
     }
 
     socket.on("connect", function () { setStatus(true); });
-    socket.on("disconnect", function () { setStatus(false); });
-    socket.on("connect_error", function () { setStatus(false); });
+    socket.on("disconnect", function (reason) {
+      setStatus(false);
+      // The server ended it (a session that ended): it will not reconnect by itself.
+      if (reason === "io server disconnect" && handlers.ended) handlers.ended(reason);
+    });
+    socket.on("connect_error", function (err) {
+      setStatus(false);
+      // Refused by the hall (not signed in, not this window): no retry until the page rejoins.
+      if (err && err.data && err.data.code && handlers.ended) handlers.ended(err.data.code);
+    });
+
+    function rejoin() {
+      lastSeq = null;
+      socket.disconnect();
+      socket.connect();
+    }
 
     socket.on("snapshot", function (s) {
       lastSeq = typeof s.seq === "number" ? s.seq : null;
@@ -53,7 +75,7 @@
       if (name === "snapshot" || !e || typeof e !== "object") return;
       if (typeof e.seq === "number" && lastSeq !== null) {
         if (e.seq <= lastSeq) return;           // already in the snapshot
-        if (e.seq > lastSeq + 1) {              // missed one: state may be stale
+        if (typeof e.prev === "number" && e.prev > lastSeq) {  // missed one: state may be stale
           requestSnapshot();
           return;
         }
@@ -64,7 +86,7 @@
     });
 
     setStatus(false);
-    return { socket: socket, requestSnapshot: requestSnapshot };
+    return { socket: socket, requestSnapshot: requestSnapshot, rejoin: rejoin };
   }
 
   /** JSON request; resolves to {ok, status, body}; a network fault gives status 0. */

@@ -112,12 +112,19 @@
   });
 
   document.addEventListener("hallq:lang", draw);
-  var socket = io("/hall", {transports: ["websocket", "polling"]});
+  // The phone audience hears only this ticket's progress (and its queue's length), as the
+  // same object /api/progress/<token> answers: first as the snapshot, then as "progress".
+  var socket = io("/hall", {transports: ["websocket", "polling"], auth: {audience: "phone", token: token}});
+  function take(p) {
+    if (!p || !p.ticket) return;
+    if (last && typeof p.seq === "number" && typeof last.seq === "number" && p.seq < last.seq) return;
+    if (p.now) HallQ.clock.sync(p.now);
+    last = p;
+    draw();
+  }
   socket.on("connect", function () { $("conn").textContent = ""; });
   socket.on("disconnect", function () { $("conn").textContent = t("progress.offline"); });
-  socket.on("snapshot", function (s) { HallQ.clock.sync(s.now); refresh(); });
-  ["ticket_issued", "ticket_called", "ticket_started", "ticket_finished", "ticket_no_show", "ticket_cancelled",
-   "ticket_expired", "ticket_transferred", "ticket_rejoined", "ticket_prioritised", "window_changed",
-   "business_day_ended"].forEach(function (name) { socket.on(name, refresh); });
+  socket.on("snapshot", take);
+  socket.on("progress", take);
   refresh();
 })();

@@ -50,16 +50,18 @@ def test_bad_ticket_requests(client, kwargs, status, code):
     assert error(client.post("/api/tickets", **kwargs)) == (status, code)
 
 
-def test_state_is_the_snapshot(client, app):
+def test_state_is_the_snapshot_as_the_public_sees_it(client, app):
+    from hall.audiences import public_snapshot
     client.post("/api/tickets", json={"service": "C"})
     state = client.get("/api/state").get_json()
-    assert state == app.extensions["hallq"].snapshot()
+    assert state == public_snapshot(app.extensions["hallq"].snapshot())
     assert state["seq"] == 2 and [t["number"] for t in state["waiting"]] == ["C001"]
     assert {w["id"]: w["status"] for w in state["windows"]} == {i: "closed" for i in range(1, 9)}
 
 
 def test_login_opens_the_window_and_logout_closes_it(client):
     body = login(client, "zhang", window=3)
+    assert len(body.pop("csrf")) >= 32     # the session's CSRF token (tests/hall/test_csrf.py)
     assert body == {"user": {"username": "zhang", "name": "张敏", "role": "staff"}, "window": 3}
     assert client.get("/api/me").get_json()["window"] == 3
     w3 = client.get("/api/state").get_json()["windows"][2]
