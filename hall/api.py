@@ -6,9 +6,11 @@ Every refusal is JSON `{"error": {"code", "message", "message_en"}}` with a
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from hall import auth
 from hall.errors import HallError
+from hall.jsonbody import JSON_LIMIT, UPLOAD_LIMIT, json_object, read_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -17,15 +19,17 @@ def _hall():
     return current_app.extensions["hallq"]
 
 
-def _body() -> dict:
-    """The request's JSON object; an empty body counts as {}."""
-    if not request.get_data():
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise HallError("invalid_json", "请求内容不是有效的 JSON 对象，请发送如 {\"service\": \"A\"} 的内容。",
-                        "The request body is not a JSON object; send e.g. {\"service\": \"A\"}.", 400)
-    return data
+@bp.before_request
+def _bounded_body():
+    """A body announced larger than any endpoint takes is refused (413) before a byte of it is read."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+
+
+def _body(limit: int = JSON_LIMIT) -> dict:
+    """The request's JSON object (at most `limit` bytes, MAX_DEPTH deep); an empty body counts as {}."""
+    return json_object(limit)
 
 
 def _field(data: dict, key: str, kind=str, required=True):
@@ -101,11 +105,11 @@ def add_appointments():
     from hall.appointments import read_csv
     if request.mimetype == "text/csv":
         try:
-            rows = read_csv(request.get_data().decode("utf-8"))
+            rows = read_csv(read_body(UPLOAD_LIMIT).decode("utf-8"))
         except UnicodeDecodeError:
             raise HallError("invalid_appointment", "预约文件必须是 UTF-8 编码的 CSV。", "The CSV must be UTF-8.", 400)
     else:
-        rows = _body().get("appointments")
+        rows = _body(UPLOAD_LIMIT).get("appointments")
         if not isinstance(rows, list):
             raise HallError("invalid_field", "字段 'appointments' 缺失或不是列表。", "Field 'appointments' must be a list.", 400)
     added = _hall().add_appointments(rows)

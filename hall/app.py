@@ -16,6 +16,7 @@ from hall.api import bp as api_bp
 from hall.clock import system_now
 from hall.errors import HallError
 from hall.hall import Hall
+from hall.jsonbody import UPLOAD_LIMIT
 from hall.model import HallConfig
 from hall.private import private_dir
 from hall.push import init_push
@@ -45,6 +46,7 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
         SECRET_KEY=auth.secret_key(data_dir), TESTING=testing, JSON_AS_ASCII=False,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=14), HALLQ_DATA_DIR=str(data_dir),
+        MAX_CONTENT_LENGTH=UPLOAD_LIMIT,  # the largest body any endpoint takes (hall/jsonbody.py); JSON: 1 MiB
     )
     app.json.ensure_ascii = False
     store = Store(data_dir / "hallq.db")
@@ -121,6 +123,13 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
         if not request.path.startswith("/api/"):
             return err
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(err.code, "bad_request")
+        if err.code == 413:
+            mb = (request.max_content_length or UPLOAD_LIMIT) / (1 << 20)
+            return jsonify({"error": {"code": code, "message": f"请求内容超过 {mb:g} MB 的上限，未予处理；请减少内容后重试"
+                                      f"（导入预约时请把文件分成几个不超过 {UPLOAD_LIMIT >> 20} MB 的文件）。",
+                                      "message_en": f"The request body is over the {mb:g} MB limit and was not processed; "
+                                      f"send less (split an appointments file into files of at most "
+                                      f"{UPLOAD_LIMIT >> 20} MB)."}}), 413
         return jsonify({"error": {"code": code, "message": f"请求无效：{err.name}。请查看 docs/api.md。",
                                   "message_en": f"{err.name}: {err.description}"}}), err.code
 

@@ -9,9 +9,10 @@ import base64
 import io
 import ipaddress
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template
 
 from hall.errors import HallError
+from hall.jsonbody import json_object
 
 bp = Blueprint("lab", __name__)
 
@@ -87,9 +88,7 @@ def lab_state():
 @bp.post("/api/lab/printer")
 def lab_printer():
     """Set the simulated printer's state: {"paper": "ok"|"near_end"|"out", "cover_open", "offline", "silent"}."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise HallError("invalid_json", "请求内容不是有效的 JSON 对象。", "The body is not a JSON object.", 400)
+    data = json_object()
     for name in ("cover_open", "offline", "silent"):
         # The printer keeps what it is given: a non-boolean would make every later status poll wrong.
         if data.get(name) is not None and not isinstance(data[name], bool):
@@ -109,7 +108,7 @@ def lab_press(kind, device):
     sims = _sims()
     if sims.serial is None:
         raise HallError("no_device", "没有模拟的串口设备。", "No simulated serial devices.", 404)
-    data = request.get_json(silent=True) or {}
+    data = json_object()   # a list, a string or deep nesting is a 400 sentence, not a 500
     try:
         sims.serial.press(kind, device, data.get("key"))
     except KeyError:
