@@ -18,20 +18,46 @@ from hall.model import Appointment, HallConfig
 
 COLUMNS = ("code", "service", "date", "slot", "name", "id_number")
 _SLOT = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})\s*$")
+MAX_ROWS = 20_000   # one import; a 2 MiB file of one-character lines would otherwise be a million dicts
+
+
+def _too_many() -> HallError:
+    return HallError("invalid_appointment", f"一次最多导入 {MAX_ROWS} 条预约，请把文件分成几份导入；未导入任何预约。",
+                     f"At most {MAX_ROWS} appointments per import; split the file. Nothing was imported.", 400)
 
 
 def read_csv(text: str) -> list[dict]:
-    """Rows of an appointments CSV as dicts; a missing column is refused by name."""
+    """Rows of an appointments CSV as dicts; a missing column is refused by name, an unreadable row by number."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or []) and c != "id_number"]
-    if missing:
-        raise HallError("invalid_appointment", f"预约文件缺少列：{', '.join(missing)}。第一行应为：{','.join(COLUMNS)}",
-                        f"The appointments file lacks columns {', '.join(missing)}; the header must be {','.join(COLUMNS)}.", 400)
-    return list(reader)
+    rows: list[dict] = []
+    fieldnames = None
+    try:
+        fieldnames = reader.fieldnames or []
+        missing = [c for c in COLUMNS if c not in fieldnames and c != "id_number"]
+        if missing:
+            raise HallError("invalid_appointment", f"预约文件缺少列：{', '.join(missing)}。第一行应为：{','.join(COLUMNS)}",
+                            f"The appointments file lacks columns {', '.join(missing)}; the header must be {','.join(COLUMNS)}.", 400)
+        for row in reader:
+            if len(rows) == MAX_ROWS:
+                raise _too_many()
+            rows.append(row)
+    except csv.Error as exc:   # a field over csv's 128 KiB limit, a quote left open, ...
+        if fieldnames is None:
+            where, where_en = "第一行（表头）", "the header"
+        else:
+            where = f"第{len(rows) + 1}条预约（文件第{reader.line_num + 1}行起）"
+            where_en = f"appointment {len(rows) + 1} (from line {reader.line_num + 1} of the file)"
+        reason = "有一项超过 128 KB" if "field limit" in str(exc) else f"格式错误：{exc}"
+        raise HallError("invalid_appointment", f"预约文件{where}无法读取（{reason}），请检查该行的引号和内容；未导入任何预约。",
+                        f"The appointments file cannot be read at {where_en} ({exc}); check its quotes and contents. "
+                        "Nothing was imported.", 400) from None
+    return rows
 
 
 def parse_rows(rows: list[dict], config: HallConfig, id_key: bytes) -> list[Appointment]:
     """Validate every row; the first bad one is refused with its row number and what to fix."""
+    if len(rows) > MAX_ROWS:
+        raise _too_many()
     out, codes = [], set()
     for i, row in enumerate(rows, start=1):
         def bad(zh, en):
@@ -67,8 +93,9 @@ def parse_rows(rows: list[dict], config: HallConfig, id_key: bytes) -> list[Appo
             bad(f"业务 {service} 没有事项 {matter!r}，可填：{known}，或留空。",
                 f"service {service} has no matter {matter!r}; use one of: {known}, or leave it empty.")
         raw_id = str(row.get("id_number") or "").strip()
-        if raw_id and not idnumber.is_valid(raw_id):
-            bad("身份证号码有误。", "the ID number is not valid.")
+        wrong = idnumber.explain(raw_id) if raw_id else None
+        if wrong:
+            bad(*wrong)
         out.append(Appointment(code=code, service=service, day=day, slot_start=start, slot_end=end, name=name,
                                id_hash=idnumber.keyed_hash(raw_id, id_key) if raw_id else None,
                                id_masked=idnumber.mask(raw_id) if raw_id else None, matter=matter))

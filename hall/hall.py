@@ -188,9 +188,9 @@ class Hall:
     def _identify(self, id_number: Optional[str]) -> tuple[Optional[str], Optional[str]]:
         if id_number is None or id_number == "":
             return None, None
-        if not isinstance(id_number, str) or not idnumber.is_valid(id_number):
-            raise HallError("invalid_id_number", "身份证号码有误，请核对后重新输入（18位，最后一位可能是X）。",
-                            "The ID number is not valid: 18 characters with a correct check digit.", 400)
+        wrong = idnumber.explain(id_number) if isinstance(id_number, str) else idnumber.explain("")
+        if wrong:
+            raise HallError("invalid_id_number", *wrong, 400)
         return idnumber.keyed_hash(id_number, self.id_key), idnumber.mask(id_number)
 
     def cancel(self, number: str) -> Ticket:
