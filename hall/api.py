@@ -82,11 +82,12 @@ def issue_ticket():
 def _issued(ticket, **extra):
     """The kiosk's answer for a new ticket: its place, estimated wait, progress link, and print result."""
     hall = _hall()
-    body = {"ticket": hall.ticket_json(ticket), "ahead": hall.ahead_of(ticket),
-            "wait_minutes": hall.wait_minutes(ticket), "token": ticket.token,
+    body = {"ahead": hall.ahead_of(ticket), "wait_minutes": hall.wait_minutes(ticket), "token": ticket.token,
             "progress_url": request.host_url.rstrip("/") + f"/t/{ticket.token}", **extra}
     body["print"] = current_app.extensions["hallq_printer"](ticket, body)
-    return jsonify(body), 201
+    # Printing records its outcome on the ticket (print_status): answer the ticket as it is now.
+    printed = hall.state.tickets.get(ticket.id, ticket)
+    return jsonify({"ticket": hall.ticket_json(printed), **body}), 201
 
 
 @bp.post("/appointments/check-in")
@@ -307,9 +308,21 @@ def resume(window_id):
 def events():
     """The event log after `since` (a seq), in order: for replay and audits. Managers only."""
     auth.require_role("manager")
-    try:
-        since = int(request.args.get("since", "0"))
-        limit = min(int(request.args.get("limit", "1000")), 5000)
-    except ValueError:
-        raise HallError("invalid_field", "since 和 limit 必须是整数。", "since and limit must be whole numbers.", 400)
+    since = _int_arg("since", 0, 0, 2 ** 63 - 1)
+    limit = min(_int_arg("limit", 1000, 1, None), 5000)   # more than 5,000 is answered with 5,000
     return jsonify({"events": _hall().store.events_since(since, limit)})
+
+
+def _int_arg(name: str, default: int, low: int, high: int | None) -> int:
+    """A whole-number query argument within [low, high] (SQLite's integers end below 2**63)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    digits = raw[1:] if raw.startswith("-") else raw
+    value = int(raw) if digits.isascii() and digits.isdigit() and len(digits) <= 20 else None
+    if value is None or value < low or (high is not None and value > high):
+        most = f"且不大于 {high} " if high is not None else ""
+        most_en = f" and at most {high}" if high is not None else ""
+        raise HallError("invalid_field", f"参数 {name} 必须是不小于 {low} {most}的整数，收到的是 {raw[:30]!r}。",
+                        f"{name} must be a whole number of at least {low}{most_en}; got {raw[:30]!r}.", 400)
+    return value
