@@ -25,24 +25,22 @@ class VisitRules:
             t = state.tickets.get(appt.ticket_id)
             raise HallError("already_checked_in", f"该预约已签到，号码是 {t.number if t else ''}。",
                             f"This appointment is already checked in{' as ' + t.number if t else ''}.")
-        if appt.status != "booked" or appt.day != state.business_day:
-            raise HallError("appointment_not_found", "没有找到今天的这个预约，请核对预约码或身份证号。",
-                            "No appointment for today matches; check the code or ID number.", 404)
         start = datetime.combine(appt.day, appt.slot_start, self.tz)
         end = datetime.combine(appt.day, appt.slot_end, self.tz)
         opens = start - timedelta(minutes=rules_.checkin_before_minutes)
         closes = end + timedelta(minutes=rules_.checkin_after_minutes)
+        # Today's appointment already swept as missed (hall.py _commit_missed) is late, not unknown.
+        if appt.day == state.business_day and (appt.status == "no_show" or (
+                appt.status == "booked" and local > closes and not rules_.late_becomes_ordinary)):
+            raise self._too_late(appt, closes)
+        if appt.status != "booked" or appt.day != state.business_day:
+            raise HallError("appointment_not_found", "没有找到今天的这个预约，请核对预约码或身份证号。",
+                            "No appointment for today matches; check the code or ID number.", 404)
         if local < opens:
             raise HallError("appointment_too_early", f"您预约的时段是 {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M}，"
                             f"请于 {opens:%H:%M} 后再来签到。",
                             f"Your slot is {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M}; check in from {opens:%H:%M}.")
-        priority = APPOINTMENT
-        if local > closes:
-            if not rules_.late_becomes_ordinary:
-                raise HallError("appointment_too_late", f"您预约的时段 {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M} "
-                                "已过，预约已失效，请重新预约。",
-                                f"Your slot {appt.slot_start:%H:%M}-{appt.slot_end:%H:%M} has passed.")
-            priority = None
+        priority = APPOINTMENT if local <= closes else None   # later: an ordinary ticket (late_becomes_ordinary)
         change = self.issue_ticket(state, appt.service, now, token=token, priority=priority,
                                    id_hash=appt.id_hash, id_masked=appt.id_masked, appointment=appt.code,
                                    matter=appt.matter)
@@ -50,6 +48,14 @@ class VisitRules:
         done = replace(appt, status="checked_in", ticket_id=ticket.id)
         return Change(tickets=change.tickets, events=change.events, appointments=(done,),
                       result=(ticket, priority == APPOINTMENT))
+
+    @staticmethod
+    def _too_late(appt: Appointment, closes: datetime) -> HallError:
+        slot = f"{appt.slot_start:%H:%M}-{appt.slot_end:%H:%M}"
+        return HallError("appointment_too_late", f"您预约的时段 {slot} 签到截止于 {closes:%H:%M}，现已过时，预约已失效；"
+                         "今天办理请取普通号排队，或重新预约。",
+                         f"Check-in for your slot {slot} closed at {closes:%H:%M}; the appointment has lapsed. "
+                         "Take an ordinary ticket to be served today, or book again.")
 
     def miss_appointments(self, state: HallState, missed: list[Appointment], earlier: dict[str, int],
                           now: datetime) -> Change:
