@@ -6,6 +6,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hall.jsonbody import nesting_depth_exceeds
 from tests.conftest import login
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
@@ -13,7 +14,8 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
                     max_leaves=12)
 FIELDS = st.fixed_dictionaries({}, optional={
     "service": JSON | st.sampled_from(["A", "B", "E", "Z"]), "priority": JSON | st.sampled_from(["elderly", "x"]),
-    "matter": JSON, "id_number": JSON | st.sampled_from(["11010519491231002X", "123"]),
+    "matter": JSON, "id_number": JSON | st.sampled_from(["11010519491231002X", "123", "１１０１０５１９４９１２３１００２Ｘ",
+                                          "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X"]),
     "ticket": JSON | st.sampled_from(["A001", "B001"]), "reason": JSON | st.sampled_from(["break", "nap"]),
     "window": JSON | st.sampled_from([1, 2, 99]), "code": JSON, "category": JSON,
     "username": JSON, "password": JSON, "appointments": JSON,
@@ -41,3 +43,26 @@ def test_no_body_makes_a_500(app, path, body, raw):
     assert isinstance(payload, dict)
     if r.status_code >= 400:
         assert payload["error"]["code"] and payload["error"]["message"]
+
+
+def _depth(value) -> int:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+BRACKETY = st.recursive(st.none() | st.integers() | st.text(alphabet='[]{}"\\ :,a\u4e00', max_size=20),
+                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                            st.text(alphabet='[]{}"\\a', max_size=6), inner, max_size=3),
+                        max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=BRACKETY | JSON, ascii_only=st.booleans())
+def test_the_depth_scan_agrees_with_the_parsed_depth(value, ascii_only):
+    """Strings full of brackets, quotes and backslashes never fool the scan that runs before parsing."""
+    data = json.dumps(value, ensure_ascii=ascii_only).encode()
+    for bound in range(6):
+        assert nesting_depth_exceeds(data, bound) == (_depth(value) > bound), (data, bound)
