@@ -54,6 +54,9 @@ class DeviceManager:
             self.printer = driver
         elif kind == "voice":
             self.voice = driver
+        elif kind == "rater" and hasattr(self.hall, "watch_rater"):
+            # The hall records "unrated" itself when the rating time passes, even after a crash.
+            self.hall.watch_rater(getattr(driver, "window", None), getattr(driver, "rating_timeout", None), device_id)
         if hasattr(driver, "handle") and kind != "printer":
             self.hall.bus.subscribe(f"device-{device_id}", driver.handle)
 

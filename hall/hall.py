@@ -19,9 +19,19 @@ from hall.clock import system_now
 from hall.engine import Engine
 from hall.state import Change, apply
 from hall.errors import HallError
-from hall.model import CLOSED, WAITING, Appointment, HallConfig, Ticket
+from hall.model import CLOSED, FINISHED, WAITING, Appointment, HallConfig, Ticket
 from hall.serialize import Serializer
 from hall.store import Store
+
+
+DEFAULT_RATING_TIMEOUT = 30.0   # seconds, as devices/rater/driver.py
+UNRATED_GRACE_SECONDS = 5.0
+
+
+def _rater_entries(devices: dict) -> list[dict]:
+    entries = (devices or {}).get("rater", [])
+    entries = [entries] if isinstance(entries, dict) else entries
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
 class Hall:
@@ -39,6 +49,13 @@ class Hall:
         self._lock = threading.RLock()
         self._forecast_lock = threading.Lock()
         self.state = store.load_state(self.engine.business_day(clock()))
+        # Windows with a rater: window -> (rating_timeout seconds, rater id). From the hall file
+        # now, so that the first tick after a restart already knows them; the device manager
+        # tells the rest (the demo's simulators) through watch_rater.
+        self.raters: dict[int, tuple[float, Optional[str]]] = {}
+        self._unrated_due: dict[int, datetime] = {}   # finished, not yet rated: ticket id -> when unrated
+        for entry in _rater_entries(config.devices):
+            self.watch_rater(entry.get("window"), entry.get("rating_timeout", DEFAULT_RATING_TIMEOUT), entry.get("id"))
         self._roll()
 
     # -- the mechanism ---------------------------------------------------------
@@ -52,12 +69,51 @@ class Hall:
             return change.result
 
     def _housekeeping(self, now: datetime) -> None:
-        """What the clock alone changes: a new business day, the day end, missed appointments."""
+        """What the clock alone changes: a new business day, the day end, missed appointments,
+        finished tickets nobody rated in time."""
         if self.engine.business_day(now) > self.state.business_day:
             self._commit_missed(now, day_over=True)
+            self._commit_unrated(now, day_over=True)
             self._commit(self.engine.roll_day(self.state, now))
         self._commit(self.engine.close_day(self.state, now))
         self._commit_missed(now, day_over=self.state.day_closed)
+        # Not at the day's close: a ticket served past closing time still gets its rating time.
+        self._commit_unrated(now, day_over=False)
+
+    def watch_rater(self, window_id, rating_timeout, device: Optional[str] = None) -> None:
+        """Window `window_id` has a rater: its finished tickets end rated or, `rating_timeout`
+        seconds after finishing, unrated — decided here from the stored tickets and ratings,
+        so a crash or restart cannot lose an "unrated" the rater's memory held."""
+        if not isinstance(window_id, int) or not isinstance(rating_timeout, (int, float)):
+            return  # a bad entry is the device loader's sentence, not the hall's
+        with self._lock:
+            self.raters[window_id] = (float(rating_timeout), device)
+            for t in self.state.tickets.values():
+                self._expect_rating(t)
+
+    def _expect_rating(self, t: Ticket) -> None:
+        rater = self.raters.get(t.window) if t.window is not None else None
+        if rater is None or t.status != FINISHED or t.id in self.state.rated or t.finished_at is None:
+            self._unrated_due.pop(t.id, None)
+            return
+        # A grace after the rater's own timeout: the rater, armed a moment after the finish,
+        # records its press or its timeout first; the hall is there for what it could not.
+        self._unrated_due[t.id] = t.finished_at + timedelta(seconds=rater[0] + UNRATED_GRACE_SECONDS)
+
+    def _commit_unrated(self, now: datetime, day_over: bool) -> None:
+        """One "unrated" record for each finished ticket whose rating time passed with no rating."""
+        due = [tid for tid, at in self._unrated_due.items() if day_over or at <= now]
+        if not due:
+            return
+        change = Change()
+        for tid in sorted(due):
+            self._unrated_due.pop(tid, None)
+            t = self.state.tickets.get(tid)
+            if t is None or t.status != FINISHED or tid in self.state.rated:
+                continue
+            _, device = self.raters.get(t.window, (0, None))
+            change = change.then(self.engine.rate(self.state, tid, t.window, t.staff, None, "rater", device, now))
+        self._commit(change)
 
     def tick(self) -> None:
         """Run the clock's changes now; the app calls this every few seconds."""
@@ -119,6 +175,11 @@ class Hall:
         payloads = [self.ser.event(e, lookup) for e in change.events]
         seqs = self.store.commit(change, payloads, self.state.business_day)
         apply(self.state, change)
+        if self.raters:
+            for t in change.tickets:
+                self._expect_rating(self.state.tickets.get(t.id, t))
+            for r in change.ratings:
+                self._unrated_due.pop(r.ticket_id, None)
         for payload, seq in zip(payloads, seqs):
             payload["seq"] = seq
             self.state.last_seq = seq

@@ -5,7 +5,13 @@
     a press while armed            -> facade.record_rating(ticket, window, staff, level, "rater", device)
     a press while nothing is armed -> logged, not counted
     a second press for a ticket    -> ignored (one rating per ticket)
-    no press within rating_timeout -> facade.record_unrated(ticket, window, staff, device)
+    no press within rating_timeout -> facade.record_unrated(ticket, window, staff, device), and disarm
+
+The driver's memory is not the record: the hall itself records "unrated"
+for a finished ticket left without a rating a little after rating_timeout
+(hall/hall.py, from its stored tickets and ratings), so a crash that loses
+what this driver held loses no figure, and the hall refuses a second record
+for a ticket however many times a rater is pressed or armed again.
 
 Which key means which level is the `levels` setting (key number -> level), so
 4-key raters work: {"1": "very_satisfied", "2": "satisfied", "3": "basic",
