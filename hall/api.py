@@ -5,7 +5,7 @@ Every refusal is JSON `{"error": {"code", "message", "message_en"}}` with a
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from hall import auth
@@ -193,46 +193,60 @@ def cancel_ticket(number):
 
 @bp.post("/login")
 def login():
+    """Sign in, at `window` when given. Throttled per account and per address (429); the answer
+    carries the new session's CSRF token, which every later change must send in X-HallQ-CSRF."""
     data = _body()
     username = _field(data, "username")
     password = _field(data, "password")
     window = data.get("window")
+    refused = auth.check_throttle(username)
+    if refused is not None:
+        return refused
     hall = _hall()
     user = hall.store.get_user(username)
-    if user is None or not auth.check_password(user["password_hash"], password):
+    ok = auth.verify_account(user, password)   # as slow for an unknown name as for a known one
+    auth.record_login(username, ok)
+    if not ok:
         raise HallError("bad_credentials", "用户名或密码不正确，请重新输入。", "Wrong username or password.", 401)
+    if auth.needs_rehash(user["password_hash"]):
+        hall.store.set_password_hash(user["username"], auth.hash_password(password))
+    previous = auth.current_session()
     if window is not None:
         if not isinstance(window, int) or isinstance(window, bool):
             raise HallError("invalid_field", "窗口号必须是整数。", "window must be a whole number.", 400)
         # A window left open by an account removed since is free at once, not only at the next tick.
         hall.close_windows_of_removed_accounts()
         hall.open_window(window, user["username"], user["name"])
-    previous = session.get("window")
-    if previous is not None and previous != window and session.get("user", {}).get("username") == username:
-        hall.close_window(previous)
-    session.clear()
-    session.permanent = True
-    session["user"] = {"username": user["username"], "name": user["name"], "role": user["role"]}
-    session["window"] = window
-    return jsonify({"user": session["user"], "window": window})
+        # A session that still names this window (its window was closed under it) holds it no more.
+        auth.end_sessions("window_taken", window=window)
+    if previous is not None:
+        old = previous["window"]
+        if old is not None and old != window and previous["username"] == user["username"]:
+            w = hall.state.windows.get(old)
+            if w is not None and w.staff == user["username"]:
+                hall.close_window(old)
+        auth.end_sessions("signed_in_again", session_id=previous["id"])
+    s = auth.start_session(user, window)
+    return jsonify({"user": auth.current_user(), "window": window, "csrf": s["csrf"]})
 
 
 @bp.post("/logout")
 def logout():
-    window = session.get("window")
-    user = session.get("user")
-    if window is not None and user is not None:
-        w = _hall().state.windows.get(window)
-        if w is not None and w.staff == user["username"]:
-            _hall().close_window(window)
-    session.clear()
+    """Sign out: the window this session holds is closed and the session ends everywhere."""
+    s = auth.current_session()
+    if s is not None and s["window"] is not None:
+        w = _hall().state.windows.get(s["window"])
+        if w is not None and w.staff == s["username"]:
+            _hall().close_window(s["window"])
+    auth.end_this_session("signed_out")
     return jsonify({"ok": True})
 
 
 @bp.get("/me")
 def me():
+    """Who is signed in on this browser, at which window, and the session's CSRF token."""
     user = auth.require_role("staff")
-    return jsonify({"user": user, "window": auth.current_window()})
+    return jsonify({"user": user, "window": auth.current_window(), "csrf": auth.csrf_token()})
 
 
 @bp.get("/windows/<int:window_id>/queue")
@@ -256,6 +270,7 @@ def call_next(window_id):
 
 @bp.post("/windows/<int:window_id>/call")
 def call(window_id):
+    auth.require_window(window_id)    # who asks, before what they sent is looked at
     number = _field(_body(), "ticket")
     return _window_action(window_id, lambda h: h.call(window_id, number))
 
@@ -282,12 +297,12 @@ def finish(window_id):
 
 @bp.post("/windows/<int:window_id>/transfer")
 def transfer(window_id):
+    auth.require_window(window_id)    # who asks, before what they sent is looked at
     data = _body()
     service = _field(data, "service")
     target = data.get("window")
     if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
         raise HallError("invalid_field", "窗口号必须是整数。", "window must be a whole number.", 400)
-    auth.require_window(window_id)
     hall = _hall()
     t = hall.transfer(window_id, service, target)
     return jsonify({"window": hall.window_json(window_id), "ticket": hall.ticket_json(t)})

@@ -52,6 +52,7 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     store = Store(data_dir / "hallq.db")
     hall = Hall(config, store, clock=clock, id_key=app.config["SECRET_KEY"])
     app.extensions["hallq"] = hall
+    auth.init_app(app)   # server-side sessions, sign-in throttling, the CSRF guard on every change
     if not testing:
         app.extensions["hallq_ticker"] = hall.start_ticker(accounts=True)
 

@@ -396,4 +396,4 @@ def init_app(app: Flask) -> None:
     clock = app.extensions["hallq"].clock
     app.extensions["hallq_login_throttle"] = (LoginThrottle(clock, ACCOUNT_LIMIT), LoginThrottle(clock, ADDRESS_LIMIT))
     app.before_request(_guard_change)
-    app.context_processor(lambda: {"csrf_token": csrf_token})
+    app.jinja_env.globals["csrf_token"] = csrf_token   # a global: imported macros see it too

@@ -89,9 +89,14 @@
     return { socket: socket, requestSnapshot: requestSnapshot, rejoin: rejoin };
   }
 
+  // The session's CSRF token, sent with every request: rendered into the page (data-csrf on this
+  // script's tag), then taken from each answer that carries one (the sign-in's and /api/me's).
+  var csrf = (document.currentScript && document.currentScript.getAttribute("data-csrf")) || "";
+
   /** JSON request; resolves to {ok, status, body}; a network fault gives status 0. */
   function api(method, url, body) {
     var opts = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    if (csrf) opts.headers["X-HallQ-CSRF"] = csrf;
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
@@ -101,6 +106,7 @@
         if (!res.ok && !(data && data.error)) {
           data = { error: { code: res.status >= 500 ? "server" : "invalid_json", message: "" } };
         }
+        if (res.ok && data && typeof data.csrf === "string") csrf = data.csrf;
         return { ok: res.ok, status: res.status, body: data };
       });
     }, function () {

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var token = document.body.getAttribute("data-token");
+  var csrf = (document.currentScript && document.currentScript.getAttribute("data-csrf")) || "";
   var t = HallQ.i18n.t;
   var last = null;
 
@@ -103,7 +104,9 @@
   }
 
   $("rejoin").addEventListener("click", function () {
-    fetch("/api/progress/" + encodeURIComponent(token) + "/rejoin", {method: "POST"})
+    // A browser signed in as staff must send its session's CSRF token, rendered into the page.
+    fetch("/api/progress/" + encodeURIComponent(token) + "/rejoin",
+          {method: "POST", credentials: "same-origin", headers: csrf ? {"X-HallQ-CSRF": csrf} : {}})
       .then(function (r) { return r.json(); })
       .then(function (body) {
         if (body.ticket) { last = body; draw(); }

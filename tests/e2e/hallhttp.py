@@ -17,20 +17,25 @@ class HallClient:
     def __init__(self, base_url: str, timeout: float = 10.0):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.csrf = ""
         self._opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         """(HTTP status, JSON body) of one call; 4xx answers are returned, not raised."""
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base_url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json",
-                                              "Accept": "application/json"})
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.csrf:
+            headers["X-HallQ-CSRF"] = self.csrf     # the session's token, as the pages send it
+        req = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
             with self._opener.open(req, timeout=self.timeout) as res:
-                return res.status, json.loads(res.read() or b"{}")
+                status, answer = res.status, json.loads(res.read() or b"{}")
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"{}")
+        if isinstance(answer, dict) and isinstance(answer.get("csrf"), str):
+            self.csrf = answer["csrf"]     # the sign-in's and /api/me's answers carry it
+        return status, answer
 
     def get(self, path: str) -> dict:
         """GET that must succeed."""
