@@ -1,0 +1,92 @@
+"""Every route of the app's URL map × every kind of caller, against a declared table of who may call it.
+
+A route missing from REQUIRED (or an entry naming no route) fails the first test, so a new
+endpoint cannot ship without saying who may use it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD, login
+
+PUBLIC, STAFF, WINDOW, MANAGER = "public", "staff", "window", "manager"
+
+REQUIRED = {
+    # pages and files: anyone; their scripts sign in through the API
+    "index": PUBLIC, "healthz": PUBLIC, "call_audio": PUBLIC, "static": PUBLIC,
+    "kiosk.kiosk": PUBLIC, "kiosk.static": PUBLIC,
+    "counter_terminal.counter": PUBLIC, "counter_terminal.static": PUBLIC,
+    "display.display": PUBLIC, "display.board": PUBLIC, "display.static": PUBLIC,
+    "progress.progress_page": PUBLIC, "progress.progress_qr": PUBLIC,
+    # the public API: the kiosk, the hall's screens, the phone page, signing in and out
+    "api.services": PUBLIC, "api.state": PUBLIC, "api.issue_ticket": PUBLIC, "api.check_in": PUBLIC,
+    "api.progress": PUBLIC, "api.progress_rejoin": PUBLIC, "api.login": PUBLIC, "api.logout": PUBLIC,
+    "api.window_queue": PUBLIC,
+    # any signed-in staff member
+    "api.me": STAFF, "api.reprint": STAFF, "api.reprints": STAFF, "api.mark_priority": STAFF,
+    "api.rejoin": STAFF, "api.cancel_ticket": STAFF,
+    # the clerk holding the window now (or a manager)
+    "api.call": WINDOW, "api.call_next": WINDOW, "api.recall": WINDOW, "api.no_show": WINDOW,
+    "api.start": WINDOW, "api.finish": WINDOW, "api.transfer": WINDOW, "api.pause": WINDOW,
+    "api.resume": WINDOW,
+    # managers
+    "api.add_appointments": MANAGER, "api.list_appointments": MANAGER, "api.events": MANAGER,
+}
+
+CALLERS = ("anonymous", "staff_of_this_window", "staff_of_another_window", "manager", "admin")
+REFUSED = {  # (requirement, caller) -> the exact refusal; any other pair must not be refused
+    **{(need, "anonymous"): (401, "not_signed_in") for need in (STAFF, WINDOW, MANAGER)},
+    (WINDOW, "staff_of_another_window"): (403, "forbidden"),
+    (MANAGER, "staff_of_this_window"): (403, "forbidden"),
+    (MANAGER, "staff_of_another_window"): (403, "forbidden"),
+}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules()]
+
+
+def test_every_route_says_who_may_call_it(app):
+    endpoints = {r.endpoint for r in _rules(app)}
+    assert sorted(endpoints - set(REQUIRED)) == [], "add these routes to REQUIRED"
+    assert sorted(set(REQUIRED) - endpoints) == [], "these REQUIRED entries name no route"
+
+
+def _url(rule, token):
+    """The rule's path for window 1, ticket A001 (its token), and a file that is not there."""
+    return rule.rule.replace("<int:window_id>", "1").replace("<int:window>", "1").replace(
+        "<number>", "A001").replace("<token>", token).replace("<path:filename>", "none.js")
+
+
+def _caller(app, who):
+    c = app.test_client()
+    if who == "staff_of_this_window":
+        login(c, "zhang", window=1)
+    elif who == "staff_of_another_window":
+        login(c, "li", window=2)
+    elif who in ("manager", "admin"):
+        login(c, who, window=None)
+    return c
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_each_route_answers_each_caller_as_the_table_says(app, clock, who):
+    from hall import auth
+    app.extensions["hallq"].store.put_user("admin", "管理员", "admin", auth.hash_password(PASSWORD), clock())
+    token = app.test_client().post("/api/tickets", json={"service": "A"}).get_json()["token"]
+    wrong = []
+    for rule in sorted(_rules(app), key=lambda r: r.rule):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            client = _caller(app, who)
+            kwargs = {"json": {}} if method != "GET" else {}
+            r = client.open(_url(rule, token), method=method, **kwargs)
+            body = r.get_json(silent=True) or {}
+            got = (r.status_code, body.get("error", {}).get("code"))
+            expected = REFUSED.get((REQUIRED[rule.endpoint], who))
+            if expected is not None:
+                ok = got == expected
+            else:
+                ok = r.status_code not in (401, 403) and r.status_code < 500
+            if not ok:
+                wrong.append(f"{method} {rule.rule} as {who}: {got}, expected {expected or 'not refused'}")
+    assert wrong == []
