@@ -38,7 +38,9 @@ async def run(server) -> list[float]:
     s = requests.Session()
     for _ in range(CALLS):
         s.post(server.url + "/api/tickets", json={"service": "A"}).raise_for_status()
-    s.post(server.url + "/api/login", json={"username": "clerk", "password": PASSWORD, "window": 2}).raise_for_status()
+    r = s.post(server.url + "/api/login", json={"username": "clerk", "password": PASSWORD, "window": 2})
+    r.raise_for_status()
+    s.headers["X-HallQ-CSRF"] = r.json()["csrf"]   # every change of a session carries its token
     await asyncio.sleep(0.5)
     loop = asyncio.get_running_loop()
     latencies: list[float] = []

@@ -63,7 +63,9 @@ def main(calls: int = 100) -> None:
         s = requests.Session()
         for _ in range(calls):
             s.post(server.url + "/api/tickets", json={"service": "A"}).raise_for_status()
-        s.post(server.url + "/api/login", json={"username": "clerk", "password": PASSWORD, "window": 2}).raise_for_status()
+        r = s.post(server.url + "/api/login", json={"username": "clerk", "password": PASSWORD, "window": 2})
+        r.raise_for_status()
+        s.headers["X-HallQ-CSRF"] = r.json()["csrf"]   # every change of a session carries its token
         if not lab.led.wait_text(2, "欢迎光临", timeout=10):
             raise SystemExit(f"the strip never showed the open window: {lab.led.text(2)!r}")
         for i in range(1, calls + 1):

@@ -52,7 +52,9 @@ def main(rounds: int = 20) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
     s = requests.Session()
-    s.post(url + "/api/login", json={"username": "clerk", "password": "bench-pass-1", "window": 2}).raise_for_status()
+    r = s.post(url + "/api/login", json={"username": "clerk", "password": "bench-pass-1", "window": 2})
+    r.raise_for_status()
+    s.headers["X-HallQ-CSRF"] = r.json()["csrf"]   # every change of a session carries its token
     latencies = []
     try:
         for r in range(rounds):

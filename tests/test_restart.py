@@ -21,8 +21,9 @@ def test_kill_9_and_restart_restores_the_same_queue(tmp_path):
         issued = [s.post(server.url + "/api/tickets", json={"service": svc}).json()["ticket"]["number"]
                   for svc in ["A", "B", "A", "F", "A", "B"]]
         assert issued == ["A001", "B001", "A002", "F001", "A003", "B002"]
-        assert s.post(server.url + "/api/login", json={"username": "zhang", "password": "secret-pw-1",
-                                                      "window": 1}).ok
+        r = s.post(server.url + "/api/login", json={"username": "zhang", "password": "secret-pw-1", "window": 1})
+        assert r.ok
+        s.headers["X-HallQ-CSRF"] = r.json()["csrf"]   # every change of a session carries its token
         assert s.post(server.url + "/api/windows/1/call-next").json()["ticket"]["number"] == "A001"
         before = s.get(server.url + "/api/state").json()
         server.kill()
