@@ -71,6 +71,26 @@ def _raise_open_files_limit() -> int:
     return soft
 
 
+def _listener(host: str, port: int):
+    """The listening socket, with TCP_NODELAY (accepted sockets inherit it on Linux).
+
+    gevent's server writes a response's headers and body in two sends; with Nagle's
+    algorithm on, the second waits for the client's delayed ACK of the first, and every
+    keep-alive answer took 40 ms more (measured: /healthz 44 ms, 0.5 ms with it off).
+    """
+    import socket
+
+    from gevent import socket as gsocket
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = gsocket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
 class _QuietLog:
     """gevent's access log off; its error log through logging."""
 
@@ -90,7 +110,7 @@ def serve(app_factory, host: str, port: int, on_ready=None) -> None:
 
     limit = _raise_open_files_limit()
     app = app_factory()
-    server = WSGIServer((host, port), app, log=None, error_log=_QuietLog())
+    server = WSGIServer(_listener(host, port), app, log=None, error_log=_QuietLog())
     server.start()
     log.info("serving on %s:%s (open files limit %d)", host, port, limit)
     if on_ready is not None:
