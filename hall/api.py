@@ -65,7 +65,6 @@ def state():
     return jsonify(snap if auth.current_user() is not None else public_snapshot(snap))
 
 
-
 @bp.post("/tickets")
 def issue_ticket():
     data = _body()

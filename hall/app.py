@@ -23,6 +23,7 @@ from hall.push import init_push
 from hall.store import Store
 
 log = logging.getLogger(__name__)
+FORECAST_EVERY_S = 1.0
 
 
 def _no_printer(ticket, issued: dict) -> dict:
@@ -50,11 +51,15 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     )
     app.json.ensure_ascii = False
     store = Store(data_dir / "hallq.db")
-    hall = Hall(config, store, clock=clock, id_key=app.config["SECRET_KEY"])
+    # The server works its forecasts out in the background, at most once a second (Hall._forecast):
+    # a kiosk press or a call never waits for one. Tests see the forecast of every state they read.
+    hall = Hall(config, store, clock=clock, id_key=app.config["SECRET_KEY"],
+                forecast_every=None if testing else FORECAST_EVERY_S)
     app.extensions["hallq"] = hall
     auth.init_app(app)   # server-side sessions, sign-in throttling, the CSRF guard on every change
     if not testing:
         app.extensions["hallq_ticker"] = hall.start_ticker(accounts=True)
+        app.extensions["hallq_forecasts"] = hall.start_forecasts()
 
     from hall.devices import build_devices
     manager = build_devices(hall, config.devices if devices is None else devices, data_dir)

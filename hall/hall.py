@@ -36,8 +36,15 @@ def _rater_entries(devices: dict) -> list[dict]:
 
 class Hall:
     def __init__(self, config: HallConfig, store: Store, bus: Optional[Bus] = None,
-                 clock: Callable[[], datetime] = system_now, id_key: bytes = b"hallq"):
+                 clock: Callable[[], datetime] = system_now, id_key: bytes = b"hallq",
+                 forecast_every: Optional[float] = None):
+        """`forecast_every` (seconds): work the forecast out in the background at most this often and
+        let readers take the latest one (the server); None: work it out for every reader of a new
+        state (tests, the CLI), so that a reader always sees the forecast of the state it read."""
         self.config = config
+        self.forecast_every = forecast_every
+        self._forecast_wanted = threading.Event()
+        self._token_index: tuple = (None, {})   # (seq, token -> ticket)
         self.id_key = id_key
         self.devices = None  # the DeviceManager, when the app attached one
         self._forecast_cache: tuple = (None, None)   # (seq, minute) -> forecast; the clock moves it too
@@ -324,9 +331,16 @@ class Hall:
             return sum(1 for x in same if order.get(x.id, mine) < mine)
 
     def wait_minutes(self, t: Ticket) -> Optional[int]:
-        """Estimated minutes until this waiting ticket is called (None: no open window serves it)."""
-        calls = self._forecast().calls
-        return estimate.minutes_until(calls.get(t.id), self.clock())
+        """Estimated minutes until this waiting ticket is called (None: no open window serves it).
+
+        A ticket newer than the latest background forecast is told that forecast's wait of a
+        ticket taken now in its service: the wait its kiosk button showed.
+        """
+        fc = self._forecast()
+        when = fc.calls.get(t.id)
+        if when is None and t.id not in fc.order:
+            when = fc.probes.get(t.service)
+        return estimate.minutes_until(when, self.clock())
 
     def service_waits(self) -> dict[str, Optional[int]]:
         """For each service, the estimated wait of a ticket taken now."""
@@ -335,11 +349,51 @@ class Hall:
         return {s.code: estimate.minutes_until(probes.get(s.code), now) for s in self.config.services}
 
     def _forecast(self) -> estimate.Forecast:
+        """The forecast readers use: of this state and minute, or in the server the latest one.
+
+        With `forecast_every`, a reader never works one out (after the first): it takes the
+        latest, at most a few events and `forecast_every` seconds old, and wakes the background
+        worker when the state has moved on. A forecast of hundreds of waiting tickets takes
+        tens of milliseconds, too long for every kiosk press and every call at a full house.
+        """
+        if self.forecast_every is None:
+            return self._work_out_forecast()
+        with self._lock:
+            key = (self.state.last_seq, self.clock().replace(second=0, microsecond=0))
+            cached_key, fc = self._forecast_cache
+        if fc is None:
+            return self._work_out_forecast()
+        if cached_key != key:
+            self._forecast_wanted.set()
+        return fc
+
+    def start_forecasts(self) -> threading.Event:
+        """Work forecasts out in the background, at most every `forecast_every` s; set the event to stop."""
+        import logging
+        import time as _time
+        stop = threading.Event()
+
+        def run():
+            while not stop.is_set():
+                if not self._forecast_wanted.wait(1.0):
+                    continue
+                self._forecast_wanted.clear()
+                began = _time.monotonic()
+                try:
+                    self._work_out_forecast(off_loop=True)
+                except Exception:  # the next change asks again
+                    logging.getLogger(__name__).exception("forecast failed")
+                stop.wait(max(0.0, self.forecast_every - (_time.monotonic() - began)))
+        threading.Thread(target=run, name="hall-forecast", daemon=True).start()
+        return stop
+
+    def _work_out_forecast(self, off_loop: bool = False) -> estimate.Forecast:
         """The forecast of this state and minute (hall/estimate.py), worked out once.
 
         Its inputs are copied under the hall's lock; the futures are played under a lock of
         their own, so calls and new tickets go on meanwhile (a forecast of hundreds of
         waiting tickets takes tens of milliseconds). Call it without holding the hall's lock.
+        `off_loop`: play them on an OS thread (the background worker under gevent).
         """
         with self._lock:
             # As of the start of this minute: every reader in the minute gets the same call times, so
@@ -353,13 +407,33 @@ class Hall:
         with self._forecast_lock:
             if self._forecast_cache[0] == key:
                 return self._forecast_cache[1]
-            fc = estimate.work_out(self.config, board, now, look, self.config.queue.estimate_futures)
+            args = (self.config, board, now, look, self.config.queue.estimate_futures)
+            if off_loop:
+                # The futures are pure CPU: on a real OS thread under gevent, so that the sockets
+                # and requests go on between the interpreter's switches.
+                from hall.server import run_in_thread
+                fc = run_in_thread(estimate.work_out, *args)
+            else:
+                fc = estimate.work_out(*args)
             self._forecast_cache = (key, fc)
             return fc
 
+    def _ticket_of_token(self, token: str) -> Optional[Ticket]:
+        """Today's ticket with this token, or None (call under the hall's lock).
+
+        The index of token -> ticket id is built again only when tickets come or go; the ticket
+        itself is read from the state each time, so it is never an older copy.
+        """
+        tickets = self.state.tickets
+        # New tickets only ever add to the day's dict; the day's roll removes them (a new day).
+        key = (id(tickets), self.state.business_day, len(tickets))
+        if self._token_index[0] != key:
+            self._token_index = (key, {t.token: t.id for t in tickets.values() if t.token})
+        return tickets.get(self._token_index[1].get(token))
+
     def ticket_by_token(self, token: str) -> Optional[Ticket]:
         with self._lock:
-            found = next((t for t in self.state.tickets.values() if t.token == token), None) if token else None
+            found = self._ticket_of_token(token) if token else None
         return found or self.store.ticket_by_token(token)
 
     def waiting_for_window(self, window_id: int) -> list[dict]:
@@ -404,39 +478,48 @@ class Hall:
         its queue's length, where to go."""
         if self.ticket_by_token(token) is None:
             raise HallError("unknown_ticket", "找不到这个号，请核对链接。", "No such ticket; check the link.", 404)
-        return self.progress_many([token])[token]
+        return self.progress_many([token])[token][1]
 
-    def progress_many(self, tokens: list[str], services: Optional[set] = None) -> dict[str, dict]:
+    def progress_many(self, tokens: list[str], services: Optional[set] = None,
+                      known: Optional[dict] = None) -> dict[str, tuple]:
         """The phone progress of many tickets at once (the push's phones), in one pass per service.
 
-        Like `progress` for each token, plus `waiting` (its queue's length); only tickets of
-        `services` (all when None). People ahead come from one forecast and one sort per
-        service, not a scan of the line per ticket.
+        token -> (fingerprint, progress) for each token of `services` (all when None), as
+        `progress` answers it plus `waiting` (its queue's length). People ahead come from one
+        forecast and one sort per service, not a scan of the line per ticket. A token whose
+        fingerprint equals `known[token]` (nothing a phone shows has changed) is left out
+        before its progress is built: a full house re-checks thousands of phones per call.
         """
         fc = self._forecast()
-        order, calls = fc.order, fc.calls
+        order, calls, probes = fc.order, fc.calls, fc.probes
         now = self.clock()
-        out: dict[str, dict] = {}
+        known = known or {}
+        out: dict[str, tuple] = {}
         with self._lock:
-            by_token = {t.token: t for t in self.state.tickets.values() if t.token}
-            waiting = self.state.waiting()
+            chosen = [self._ticket_of_token(token) for token in tokens]
+            wanted = {t.service for t in chosen if t is not None} if services is None else services
+            waiting = [t for t in self.state.waiting() if t.service in wanted]
             lines: dict[str, tuple[list, list]] = {}
             for s in {t.service for t in waiting}:
                 mine = [t for t in waiting if t.service == s]
                 lines[s] = (sorted(order[t.id] for t in mine if t.id in order),
                             sorted(policy.calling_key(t) for t in mine))
-            counts = {s: len(v[1]) for s, v in lines.items()}
-            for token in tokens:
-                t = by_token.get(token)
-                if t is None or (services is not None and t.service not in services):
+            for token, t in zip(tokens, chosen):
+                if t is None or t.service not in wanted:
                     continue
-                ahead = 0
+                ahead, wait, count = 0, None, len(lines.get(t.service, ((), ()))[1])
                 if t.status == WAITING:
                     ranked, keys = lines.get(t.service, ([], []))
                     ahead = (bisect.bisect_left(ranked, order[t.id]) if t.id in order
                              else bisect.bisect_left(keys, policy.calling_key(t)))
-                wait = estimate.minutes_until(calls.get(t.id), now) if t.status == WAITING else None
-                out[token] = self._progress_json(t, ahead, wait, counts.get(t.service, 0))
+                    when = calls.get(t.id) if t.id in order else probes.get(t.service)
+                    wait = estimate.minutes_until(when, now)
+                # What the phone shows of its own ticket; the line's length rides along with the
+                # next change (a new ticket behind it changes nothing for this citizen).
+                fingerprint = (t.status, t.service, t.window, len(t.calls), ahead, wait, t.finished_at)
+                if known.get(token) == fingerprint:
+                    continue
+                out[token] = (fingerprint, self._progress_json(t, ahead, wait, count))
         return out
 
     def _progress_json(self, t: Ticket, ahead: int, wait: Optional[int], waiting: int) -> dict:

@@ -41,6 +41,7 @@ NAMESPACE = "/hall"
 RATE, BURST, DROP_AFTER = 2.0, 10.0, 50
 # Phones hear of their tickets' progress at most this often: a burst of calls is one update.
 PHONE_COALESCE_S = 0.1
+PHONE_YIELD_EVERY = 25
 
 
 class _Bucket:
@@ -185,7 +186,7 @@ class Push:
             self._wake.set()
 
     def progress_of(self, token: str) -> dict:
-        return self.hall.progress_many([token], None)[token]
+        return self.hall.progress_many([token])[token][1]
 
     def run_phones(self) -> None:
         """Send each followed ticket its new progress, coalescing bursts (a background task)."""
@@ -202,17 +203,16 @@ class Push:
                 log.exception("phone progress failed")
 
     def _send_progress(self, services: set) -> None:
-        tokens = list(self.phones)
-        for token, p in self.hall.progress_many(tokens, services).items():
-            t = p["ticket"]
-            fingerprint = (t["status"], t["service"], t["window"], p["ahead"], p["wait_minutes"], p["waiting"],
-                           p["rejoin_until"], len(t["calls"]))
+        known = {token: sent[0] for token, sent in self.sent_progress.items()}
+        changed = self.hall.progress_many(list(self.phones), services, known)
+        for i, (token, (fingerprint, p)) in enumerate(changed.items()):
             last = self.sent_progress.get(token)
-            if last is not None and last[0] == fingerprint:
-                continue
             p["prev"] = last[1] if last else 0
             self.sent_progress[token] = (fingerprint, p["seq"])
             self.socketio.emit("progress", p, to=aud.room(aud.PHONE, token), namespace=NAMESPACE)
+            if i % PHONE_YIELD_EVERY == PHONE_YIELD_EVERY - 1:
+                # Let a call reach the screens between phones: a full house has hundreds to tell.
+                self.socketio.sleep(0)
 
 
 def init_push(socketio: SocketIO, hall) -> Push:
