@@ -48,6 +48,7 @@ PUBLIC_TICKET_FIELDS = (
     "id", "number", "service", "service_name", "service_name_en", "business_day", "status", "issued_at",
     "calls", "started_at", "finished_at", "window", "priority", "priority_name", "priority_name_en",
     "matter", "matter_name", "matter_name_en", "queued_at", "target_window",
+    "real_name",   # whether an ID number was given, never which
 )
 PUBLIC_STEP_FIELDS = ("service", "queued_at", "calls", "started_at", "ended_at", "outcome", "window")
 # The top-level fields of an event a public audience may see; any other field (a username, a

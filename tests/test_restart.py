@@ -30,7 +30,7 @@ def test_kill_9_and_restart_restores_the_same_queue(tmp_path):
 
         server = ServerProcess(data)
         server.start()
-        after = requests.get(server.url + "/api/state").json()
+        after = s.get(server.url + "/api/state").json()   # as the same signed-in clerk sees it
         assert [t["number"] for t in after["waiting"]] == ["B001", "A002", "F001", "A003", "B002"]
         assert after["waiting"] == before["waiting"]
         assert after["windows"] == before["windows"]

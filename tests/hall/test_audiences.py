@@ -79,5 +79,6 @@ def test_public_ticket_keeps_its_place_and_drops_the_person(hall):
                status="waiting", staff="zhang", id_hash="h", id_masked="110101********1234", appointment="APT-7Q2K")
     out = aud.public_ticket(hall.ser.ticket(t))
     assert out["number"] == "A007" and out["status"] == "waiting" and out["service_name"] == "行政审批"
-    for key in ("staff", "appointment", "real_name", "print_status"):
+    assert out["real_name"] is True   # that an ID was given, never which
+    for key in ("staff", "appointment", "print_status", "id_masked", "id_hash", "token"):
         assert key not in out
