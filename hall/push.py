@@ -148,7 +148,12 @@ class Push:
             return True
         if c["bucket"].over >= DROP_AFTER:
             log.warning("socket %s (%s) flooded the hall server; disconnected", request.sid, c["audience"])
+            # Close the connection itself, not only the /hall namespace: a flooder that kept its
+            # engine.io transport could go on sending frames the server must read.
+            eio_sid = self.socketio.server.manager.eio_sid_from_sid(request.sid, NAMESPACE)
             disconnect()
+            if eio_sid is not None:
+                self.socketio.server.eio.disconnect(eio_sid)
         return False
 
     def end_session(self, session_id: str) -> None:

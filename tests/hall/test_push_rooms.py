@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from hall import push as push_module
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 
 def received(c, timeout=3.0, until=None):
@@ -114,3 +116,39 @@ def test_signing_out_ends_the_counter_socket(app, client):
     while counter.is_connected("/hall") and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not counter.is_connected("/hall")
+
+
+# Who may join which audience: every audience x every kind of caller (the socket half of the role
+# matrix; tests/hall/test_role_matrix.py has the HTTP half). Window 1 is the clerk's own window.
+SOCKET_MATRIX = {
+    # audience auth                          anonymous staff_here staff_other manager admin
+    ("screens", None):                       (True, True, True, True, True),
+    ("rater", 1):                            (True, True, True, True, True),
+    ("counter", 1):                          (False, True, False, True, True),
+    ("board", None):                         (False, False, False, True, True),
+}
+CALLERS = ("anonymous", "staff_here", "staff_other", "manager", "admin")
+
+
+def test_every_audience_has_a_row_in_the_socket_matrix():
+    from hall import audiences as aud
+    assert {a for a, _ in SOCKET_MATRIX} | {aud.PHONE} == set(aud.AUDIENCES)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("audience,window", list(SOCKET_MATRIX))
+def test_socket_role_matrix(app, client, caller, audience, window):
+    store = app.extensions["hallq"].store
+    from hall import auth
+    store.put_user("root", "管理员", "admin", auth.hash_password(PASSWORD), app.extensions["hallq"].clock())
+    if caller == "staff_here":
+        login(client, "zhang", window=1)
+    elif caller == "staff_other":
+        login(client, "li", window=2)
+    elif caller == "manager":
+        login(client, "manager", window=None)
+    elif caller == "admin":
+        login(client, "root", window=None)
+    data = {"audience": audience} | ({"window": window} if window is not None else {})
+    c = connect(app, client, **data)
+    assert c.is_connected("/hall") is SOCKET_MATRIX[(audience, window)][CALLERS.index(caller)]
