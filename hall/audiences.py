@@ -49,6 +49,7 @@ PUBLIC_TICKET_FIELDS = (
     "calls", "started_at", "finished_at", "window", "priority", "priority_name", "priority_name_en",
     "matter", "matter_name", "matter_name_en", "queued_at", "target_window",
     "real_name",   # whether an ID number was given, never which
+    "print_status",
 )
 PUBLIC_STEP_FIELDS = ("service", "queued_at", "calls", "started_at", "ended_at", "outcome", "window")
 # The top-level fields of an event a public audience may see; any other field (a username, a

@@ -317,7 +317,7 @@ class Hall:
 
     def ahead_of(self, t: Ticket) -> int:
         """How many tickets of the same service will be called before this one."""
-        order = self._forecast().order
+        order = self._order_now()
         with self._lock:
             t = self.state.tickets.get(t.id, t)
             if t.status != WAITING:
@@ -366,6 +366,15 @@ class Hall:
         if cached_key != key:
             self._forecast_wanted.set()
         return fc
+
+    def _order_now(self) -> dict[int, int]:
+        """The forecast's order of calls if it is of the current state; else none, so that people
+        ahead are counted by the calling order itself (a background forecast may predate a
+        rejoin or a transfer that moved a ticket)."""
+        fc = self._forecast()
+        with self._lock:
+            current = self._forecast_cache[0] is not None and self._forecast_cache[0][0] == self.state.last_seq
+        return fc.order if current or self.forecast_every is None else {}
 
     def start_forecasts(self) -> threading.Event:
         """Work forecasts out in the background, at most every `forecast_every` s; set the event to stop."""
@@ -491,7 +500,7 @@ class Hall:
         before its progress is built: a full house re-checks thousands of phones per call.
         """
         fc = self._forecast()
-        order, calls, probes = fc.order, fc.calls, fc.probes
+        order, calls, probes = self._order_now(), fc.calls, fc.probes
         now = self.clock()
         known = known or {}
         out: dict[str, tuple] = {}
@@ -512,7 +521,9 @@ class Hall:
                     ranked, keys = lines.get(t.service, ([], []))
                     ahead = (bisect.bisect_left(ranked, order[t.id]) if t.id in order
                              else bisect.bisect_left(keys, policy.calling_key(t)))
-                    when = calls.get(t.id) if t.id in order else probes.get(t.service)
+                    when = calls.get(t.id)
+                    if when is None and t.id not in fc.order:   # newer than the forecast
+                        when = probes.get(t.service)
                     wait = estimate.minutes_until(when, now)
                 # What the phone shows of its own ticket; the line's length rides along with the
                 # next change (a new ticket behind it changes nothing for this citizen).

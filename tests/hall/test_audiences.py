@@ -80,5 +80,5 @@ def test_public_ticket_keeps_its_place_and_drops_the_person(hall):
     out = aud.public_ticket(hall.ser.ticket(t))
     assert out["number"] == "A007" and out["status"] == "waiting" and out["service_name"] == "行政审批"
     assert out["real_name"] is True   # that an ID was given, never which
-    for key in ("staff", "appointment", "print_status", "id_masked", "id_hash", "token"):
+    for key in ("staff", "appointment", "id_masked", "id_hash", "token"):
         assert key not in out
