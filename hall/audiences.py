@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from hall.events import EVENT_NAMES
+
 SCREENS, COUNTER, BOARD, RATER, PHONE = "screens", "counter", "board", "rater", "phone"
 AUDIENCES = (SCREENS, COUNTER, BOARD, RATER, PHONE)
 PUBLIC = frozenset({SCREENS, RATER, PHONE})
@@ -37,7 +39,7 @@ _HALL_CHANGES = ("window_changed", "queue_changed", "business_day_started", "bus
 EVENTS: dict[str, frozenset] = {
     SCREENS: frozenset(_TICKET_CHANGES + _HALL_CHANGES) - {"ticket_rated", "ticket_printed"},
     COUNTER: frozenset(_TICKET_CHANGES + _HALL_CHANGES),
-    BOARD: None,  # every event: set below from hall.events.EVENT_NAMES
+    BOARD: frozenset(EVENT_NAMES),  # every event
     RATER: frozenset({"ticket_called", "ticket_finished", "ticket_rated", "window_changed",
                       "business_day_started", "business_day_ended"}),
     PHONE: frozenset(),
@@ -61,14 +63,6 @@ PUBLIC_EVENT_FIELDS = frozenset({
     "device", "kind", "state", "detail",
 })
 PUBLIC_CALL_FIELDS = ("number", "service", "window", "window_name", "window_name_en", "at", "seq", "recall", "status")
-
-
-def _events_init() -> None:
-    from hall.events import EVENT_NAMES
-    EVENTS[BOARD] = frozenset(EVENT_NAMES)
-
-
-_events_init()
 
 
 def room(audience: str, key: object = None) -> str:
