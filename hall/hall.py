@@ -336,11 +336,16 @@ class Hall:
         A ticket newer than the latest background forecast is told that forecast's wait of a
         ticket taken now in its service: the wait its kiosk button showed.
         """
-        fc = self._forecast()
+        return estimate.minutes_until(self._call_time(self._forecast(), t), self.clock())
+
+    @staticmethod
+    def _call_time(fc: estimate.Forecast, t: Ticket) -> Optional[datetime]:
+        """When the forecast expects `t` called; a ticket newer than the forecast gets the time of
+        a ticket taken then in its service."""
         when = fc.calls.get(t.id)
         if when is None and t.id not in fc.order:
             when = fc.probes.get(t.service)
-        return estimate.minutes_until(when, self.clock())
+        return when
 
     def service_waits(self) -> dict[str, Optional[int]]:
         """For each service, the estimated wait of a ticket taken now."""
@@ -500,7 +505,7 @@ class Hall:
         before its progress is built: a full house re-checks thousands of phones per call.
         """
         fc = self._forecast()
-        order, calls, probes = self._order_now(), fc.calls, fc.probes
+        order = self._order_now()
         now = self.clock()
         known = known or {}
         out: dict[str, tuple] = {}
@@ -521,10 +526,7 @@ class Hall:
                     ranked, keys = lines.get(t.service, ([], []))
                     ahead = (bisect.bisect_left(ranked, order[t.id]) if t.id in order
                              else bisect.bisect_left(keys, policy.calling_key(t)))
-                    when = calls.get(t.id)
-                    if when is None and t.id not in fc.order:   # newer than the forecast
-                        when = probes.get(t.service)
-                    wait = estimate.minutes_until(when, now)
+                    wait = estimate.minutes_until(self._call_time(fc, t), now)
                 # What the phone shows of its own ticket; the line's length rides along with the
                 # next change (a new ticket behind it changes nothing for this citizen).
                 fingerprint = (t.status, t.service, t.window, len(t.calls), ahead, wait, t.finished_at)
