@@ -212,6 +212,8 @@ class Agent:
             log.info("%s shared with %s", share.device, addr[0])
             try:
                 _Redirector(ser, client).run()
+            except OSError as exc:  # the client went away mid-negotiation: the next one is served
+                log.info("%s: %s left: %s", share.device, addr[0], exc)
             finally:
                 ser.close()
                 client.close()

@@ -23,8 +23,9 @@ def test_an_led_strip_on_another_pc_shows_the_call(hall):
         try:
             port = agent.ports[led.url]
             states = States()
+            pool = BusPool()
             strip = LedDriver.from_settings({"id": "strip-3", "link": f"rfc2217://127.0.0.1:{port}",
-                                             "address": 3, "windows": [3]}, pool=BusPool(), on_state=states)
+                                             "address": 3, "windows": [3]}, pool=pool, on_state=states)
             hall.bus.subscribe("strip", strip.handle)
             strip.start()
             try:
@@ -35,6 +36,7 @@ def test_an_led_strip_on_another_pc_shows_the_call(hall):
                 assert led.wait_text(3, "B001 请到3号窗口")
             finally:
                 strip.stop()
+                pool.stop()
         finally:
             agent.stop()
 
@@ -169,9 +171,10 @@ def test_an_led_strip_behind_a_keyed_agent_shows_the_call(hall, tmp_path):
         try:
             port = agent.ports[led.url]
             states = States()
+            pool = BusPool()
             strip = LedDriver.from_settings({"id": "strip-3",
                                              "link": f"rfc2217://127.0.0.1:{port}?key_file={key_file}",
-                                             "address": 3, "windows": [3]}, pool=BusPool(), on_state=states)
+                                             "address": 3, "windows": [3]}, pool=pool, on_state=states)
             hall.bus.subscribe("strip", strip.handle)
             strip.start()
             try:
@@ -182,6 +185,7 @@ def test_an_led_strip_behind_a_keyed_agent_shows_the_call(hall, tmp_path):
                 assert led.wait_text(3, "B001 请到3号窗口")
             finally:
                 strip.stop()
+                pool.stop()
         finally:
             agent.stop()
 
