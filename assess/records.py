@@ -1,0 +1,111 @@
+"""The stored records the figures are computed from, as plain frozen dataclasses.
+
+A hall reads them from its SQLite file (the `steps`, `ratings` and `cases`
+tables, through a read-only connection); a city centre reads the same records
+from PostgreSQL. The figures (assess/figures.py) see nothing else, so they
+are equal whoever computes them and however the records are sliced.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Optional
+
+# How a step of a visit ended. OPEN_OUTCOMES: the step is still in the hall's hands.
+OPEN_OUTCOMES = ("waiting", "called", "serving")
+STEP_OUTCOMES = OPEN_OUTCOMES + ("finished", "transferred", "no_show", "cancelled", "expired")
+# The national five levels, best first; the last two are bad ratings (差评).
+LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
+SATISFIED_LEVELS = LEVELS[:3]
+BAD_LEVELS = LEVELS[3:]
+CHANNELS = ("rater", "tablet", "phone")
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One step of a visit: the wait for one service and, when it was served, its service.
+
+    A ticket transferred to another service, or rejoining after a no-show, has
+    one more step; `step` counts from 0. Waiting and service times are per step.
+    """
+    hall: str
+    ticket_id: int
+    step: int
+    business_day: date
+    number: str
+    service: str
+    matter: Optional[str]
+    priority: Optional[str]              # a green-channel category, "appointment", or None
+    issued_at: datetime                  # when the ticket was issued
+    queued_at: datetime                  # when this step joined its line
+    first_called_at: Optional[datetime]
+    called_at: Optional[datetime]        # the call that was answered: the step's last call
+    calls: int                           # how many times the step was called (recalls included)
+    started_at: Optional[datetime]       # service began (None: never served)
+    ended_at: Optional[datetime]         # the step ended (None: still open)
+    outcome: str                         # one of STEP_OUTCOMES
+    window: Optional[int]
+    staff: Optional[str]                 # username of the clerk who called / served it
+    post: Optional[str] = None           # "A" or "B": the post the clerk held at that window (AB岗)
+
+    @property
+    def served(self) -> bool:
+        """Service began and the step is over: finished, or transferred on after service."""
+        return self.started_at is not None and self.outcome in ("finished", "transferred")
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """A citizen's rating of one served step; `level` None is "unrated" (the time to rate passed)."""
+    hall: str
+    rating_id: int
+    ticket_id: int
+    step: int
+    business_day: date                   # the business day of the step rated
+    number: str
+    service: str
+    matter: Optional[str]
+    window: int
+    staff: Optional[str]
+    level: Optional[str]                 # one of LEVELS, or None: unrated
+    channel: str                         # one of CHANNELS
+    device: Optional[str]
+    reasons: tuple[str, ...]             # for a bad rating: the reason codes chosen
+    comment: str                         # for a bad rating: the citizen's own words
+    at: datetime
+    excluded: bool = False               # an upheld appeal took it out of the figures (kept on record)
+    exclusion_reason: str = ""
+
+    @property
+    def bad(self) -> bool:
+        return self.level in BAD_LEVELS
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A bad-rating case (差评整改): verify -> rectify -> call back -> closed, with an appeal path."""
+    hall: str
+    case_id: int
+    rating_id: int
+    ticket_id: int
+    step: int
+    business_day: date
+    number: str
+    service: str
+    matter: Optional[str]
+    window: int
+    staff: Optional[str]
+    level: str
+    opened_at: datetime
+    status: str                          # verifying, rectifying, callback, closed
+    rectify_mode: Optional[str] = None   # on_spot, ledger
+    deadline: Optional[date] = None      # the ledger's last working day to rectify
+    verified_at: Optional[datetime] = None
+    rectified_at: Optional[datetime] = None
+    callback_at: Optional[datetime] = None
+    callback_view: Optional[str] = None  # the citizen's view of the fix: satisfied, basic, dissatisfied
+    closed_at: Optional[datetime] = None
+    appeal: Optional[str] = None         # None, pending, upheld, rejected
+    appeal_reason: str = ""
+    appeal_decision: str = ""
+    note: str = ""                       # the latest step's words (who verified what, how it was fixed)
