@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.errors import ConfigError
-from hall.model import (AppointmentRules, HallConfig, Matter, NotifyRules, PriorityCategory, QueueRules,
-                        Service, Window)
+from hall.model import (DEFAULT_BAD_REASONS, AppointmentRules, CalendarRules, HallConfig, Matter, NotifyRules,
+                        PriorityCategory, QueueRules, RatingReason, RatingRules, Service, Window)
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("hall.toml")
 
@@ -43,8 +43,12 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: is not valid TOML ({exc}); fix the syntax at that line.") from None
-    t = _Table(source, "", data, {"hall", "services", "windows", "queue", "appointments", "notify", "devices"})
-    hall = t.table("hall", {"name", "name_en", "timezone", "addresses"})
+    t = _Table(source, "", data, {"hall", "services", "windows", "queue", "appointments", "notify", "devices",
+                                  "ratings", "calendar"})
+    hall = t.table("hall", {"name", "name_en", "timezone", "addresses", "code"})
+    code = hall.text("code", "hall")
+    if not _HALL_CODE.match(code):
+        hall.fail("code", code, "a short code of letters, digits, - and _ such as \"xinhe-town\" (the hall's name in the city's records)")
     name = hall.text("name")
     tz = hall.text("timezone", "Asia/Shanghai")
     try:
@@ -69,7 +73,43 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
                       windows=windows, queue=_queue(t.table("queue", _QUEUE_KEYS, optional=True)),
                       appointments=_appointments(t.table("appointments", _APPOINTMENT_KEYS, optional=True)),
                       notify=_notify(t.table("notify", {"url", "when_ahead", "timeout_seconds", "base_url"}, optional=True)),
-                      devices=devices, origins=addresses, source=source)
+                      devices=devices, origins=addresses,
+                      ratings=_ratings(t.table("ratings", _RATING_KEYS, optional=True)),
+                      calendar=_calendar(t.table("calendar", {"holidays", "workdays"}, optional=True)),
+                      code=code, source=source)
+
+
+_HALL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+_RATING_KEYS = {"phone_hours", "reasons", "comment_chars", "case_deadline_days", "service_level_minutes",
+                "service_limit_minutes"}
+
+
+def _ratings(r: "_Table") -> RatingRules:
+    reasons = tuple(RatingReason(code=x.text("code"), name=x.text("name"), name_en=x.text("name_en", x.text("name")))
+                    for x in r.tables("reasons", {"code", "name", "name_en"}, optional=True)) or DEFAULT_BAD_REASONS
+    _unique(r.source, "ratings.reasons", "code", [x.code for x in reasons])
+    return RatingRules(phone_hours=r.number("phone_hours", 24.0, 0, 24 * 30), reasons=reasons,
+                       comment_chars=r.integer("comment_chars", 500, 0, 5000),
+                       case_deadline_days=r.integer("case_deadline_days", 5, 1, 60),
+                       service_level_minutes=r.integer("service_level_minutes", 15, 1, 24 * 60),
+                       service_limit_minutes=r.integer("service_limit_minutes", None, 1, 24 * 60))
+
+
+def _calendar(c: "_Table") -> CalendarRules:
+    return CalendarRules(extra_holidays=_dates(c, "holidays"), extra_workdays=_dates(c, "workdays"))
+
+
+def _dates(t: "_Table", key: str) -> tuple[date, ...]:
+    out = []
+    for i, d in enumerate(t.list(key, [])):
+        if isinstance(d, date):
+            out.append(d)
+            continue
+        try:
+            out.append(date.fromisoformat(d))
+        except (TypeError, ValueError):
+            t.fail(f"{key}[{i}]", d, "a date such as 2028-10-01")
+    return tuple(sorted(set(out)))
 
 
 def _address(hall: "_Table", value) -> str:

@@ -12,14 +12,18 @@ from datetime import date, datetime
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from hall import policy, rules
+from hall import policy, ratings, rules
 from hall.errors import HallError
 from hall.events import Event
-from hall.model import (APPOINTMENT, CALLED, CANCELLED, CLOSED, EXPIRED, FINISHED, NO_SHOW, OPEN,
+from assess.records import CaseRecord
+from hall.model import (APPOINTMENT, BAD_LEVELS, CALLED, CANCELLED, CLOSED, EXPIRED, FINISHED, NO_SHOW, OPEN,
                         PAUSE_REASONS, PAUSED, RATING_LEVELS, SERVING, WAITING, Call, HallConfig, Rating,
                         Ticket, WindowState)
 from hall.state import Change, HallState
 from hall.visits import VisitRules
+
+
+_FROM_STATE = object()
 
 
 class Engine(VisitRules):
@@ -253,23 +257,48 @@ class Engine(VisitRules):
                       events=(Event("ticket_finished", now, ticket=nt, data={"implicit_start": implicit}),
                               Event("window_changed", now, window=nw)), result=nt)
 
-    def rate(self, state: HallState, ticket_id: int, window_id: int, staff: str | None, level: str | None,
-             channel: str, device: str | None, now: datetime) -> Change:
-        """Record the citizen's rating of a finished ticket; one per ticket (a repeat is refused)."""
-        if level is not None and level not in RATING_LEVELS:
-            raise HallError("invalid_level", f"评价等级 {level!r} 无效。", f"Rating level must be one of {', '.join(RATING_LEVELS)}.", 400)
-        t = state.tickets.get(ticket_id)
+    def rate(self, state: HallState, ticket_id: int, window_id: Optional[int], level: Optional[str],
+             channel: str, device: Optional[str], now: datetime, *, step: Optional[int] = None, reasons=(),
+             comment: str = "", ticket: Optional[Ticket] = None, existing=_FROM_STATE) -> Change:
+        """Record the citizen's rating of a served step (hall/ratings.py); a bad rating opens a case.
+
+        `ticket` and `existing` come from the store for a ticket of an earlier business day
+        (the phone rates the next morning); today's are read from the state.
+        """
+        t = ticket or state.tickets.get(ticket_id)
         if t is None:
-            raise HallError("unknown_ticket", "找不到要评价的号。", "No such ticket today.", 404)
-        if ticket_id in state.rated:
-            raise HallError("already_rated", f"{t.number} 已经评价过，每个号只能评价一次。",
-                            f"{t.number} has already been rated; one rating per ticket.")
-        if t.status != FINISHED:
-            raise self._wrong_state(t, "评价", "rated")
-        r = Rating(ticket_id=t.id, business_day=t.business_day, window=window_id, staff=staff, level=level,
-                   channel=channel, device=device, at=now)
-        return Change(ratings=(r,), events=(Event("ticket_rated", now, ticket=t, data={
-            "level": level, "channel": channel, "device": device, "window": window_id, "staff": staff}),), result=r)
+            raise HallError("unknown_ticket", "找不到要评价的号。", "No such ticket.", 404)
+        if existing is _FROM_STATE:
+            existing = self._existing_rating(state, t, step, window_id)
+        r = ratings.rate(t, level=level, channel=channel, now=now, rules=self.config.ratings, existing=existing,
+                         step=step, window=window_id, device=device, reasons=reasons, comment=comment)
+        event = Event("ticket_rated", now, ticket=t, data={
+            "step": r.step, "level": level, "channel": channel, "device": device, "window": r.window,
+            "staff": r.staff, "service": r.service, "matter": r.matter, "reasons": list(r.reasons),
+            "comment": r.comment})
+        change = Change(ratings=(r,), events=(event,), result=r)
+        if level in BAD_LEVELS:
+            case = CaseRecord(hall=self.config.code, case_id=state.next_case_id, rating_id=0, ticket_id=t.id,
+                              step=r.step, business_day=t.business_day, number=t.number, service=r.service,
+                              matter=r.matter, window=r.window, staff=r.staff, level=level, opened_at=now,
+                              status="verifying")
+            change = change.then(Change(cases=(case,), events=(Event("case_opened", now, ticket=t, data={
+                "case": case.case_id, "step": r.step, "level": level, "window": r.window, "staff": r.staff,
+                "service": r.service, "matter": r.matter}),), result=r))
+        return change
+
+    @staticmethod
+    def _existing_rating(state: HallState, t: Ticket, step: Optional[int], window_id: Optional[int]):
+        """What today's state holds for the step a rating would go to (ratings.NOTHING, UNRATED or a level)."""
+        if step is None:
+            served = [s for s in ratings.served_steps(t) if window_id is None or s.window == window_id]
+            if not served:
+                return ratings.NOTHING
+            step = served[-1].step
+        if (t.id, step) not in state.rated:
+            return ratings.NOTHING
+        level = state.rated[(t.id, step)]
+        return ratings.UNRATED if level is None else level
 
     # -- helpers ---------------------------------------------------------------
 

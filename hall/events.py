@@ -34,6 +34,15 @@ EVENT_NAMES = (
     "appointment_missed",
     "id_blocked",
     "device_changed",
+    # Bad-rating cases (差评整改), in the order a case goes (hall/cases.py).
+    "case_opened",
+    "case_verified",
+    "case_put_on_ledger",
+    "case_rectified",
+    "case_called_back",
+    "case_appealed",
+    "case_appeal_decided",
+    "stars_entered",
 )
 
 

@@ -100,7 +100,8 @@ class Hall:
 
     def _expect_rating(self, t: Ticket) -> None:
         rater = self.raters.get(t.window) if t.window is not None else None
-        if rater is None or t.status != FINISHED or t.id in self.state.rated or t.finished_at is None:
+        if (rater is None or t.status != FINISHED or (t.id, len(t.steps)) in self.state.rated
+                or t.finished_at is None):
             self._unrated_due.pop(t.id, None)
             return
         # A grace after the rater's own timeout: the rater, armed a moment after the finish,
@@ -116,10 +117,11 @@ class Hall:
         for tid in sorted(due):
             self._unrated_due.pop(tid, None)
             t = self.state.tickets.get(tid)
-            if t is None or t.status != FINISHED or tid in self.state.rated:
+            if t is None or t.status != FINISHED or (tid, len(t.steps)) in self.state.rated:
                 continue
             _, device = self.raters.get(t.window, (0, None))
-            change = change.then(self.engine.rate(self.state, tid, t.window, t.staff, None, "rater", device, now))
+            change = change.then(self.engine.rate(self.state, tid, t.window, None, "rater", device, now,
+                                                  step=len(t.steps)))
         self._commit(change)
 
     def tick(self) -> None:
@@ -294,13 +296,38 @@ class Hall:
     def resume(self, window_id: int):
         return self._run(self.engine.resume, window_id)
 
-    def record_rating(self, ticket_id: int, window_id: int, staff: Optional[str], level: str,
-                      channel: str = "rater", device: Optional[str] = None):
-        return self._run(self.engine.rate, ticket_id, window_id, staff, level, channel, device)
+    def record_rating(self, ticket_id: int, window_id: Optional[int], staff: Optional[str], level: Optional[str],
+                      channel: str = "rater", device: Optional[str] = None, *, step: Optional[int] = None,
+                      reasons=(), comment: str = ""):
+        """A citizen rates a served step at a window's rater or tablet (`window_id`), or on the phone
+        (`window_id` None). `staff` is what the device believed; the rating goes to whoever served
+        the step. A bad rating opens a case in the same transaction."""
+        return self._run(self.engine.rate, ticket_id, window_id, level, channel, device, step=step,
+                         reasons=reasons, comment=comment)
 
     def record_unrated(self, ticket_id: int, window_id: int, staff: Optional[str], device: Optional[str] = None):
         """The citizen did not rate in time: kept as its own figure, never counted as satisfied."""
-        return self._run(self.engine.rate, ticket_id, window_id, staff, None, "rater", device)
+        return self._run(self.engine.rate, ticket_id, window_id, None, "rater", device)
+
+    def rate_by_token(self, token: str, level: str, *, step: Optional[int] = None, reasons=(), comment: str = ""):
+        """The phone page /t/<token> rates its ticket's served step, today or within the hall's
+        phone time (RatingRules.phone_hours) on a later day."""
+        with self._lock:
+            t = self.ticket_by_token(token)
+            if t is None:
+                raise HallError("unknown_ticket", "找不到这张号，请核对二维码或链接。",
+                                "No ticket has this link; check the QR code or the address.", 404)
+            if t.business_day == self.state.business_day:
+                return self._run(self.engine.rate, t.id, None, level, "phone", None, step=step, reasons=reasons,
+                                 comment=comment)
+            existing = self.store.rating_of_step(t.id, step) if step is not None else None
+            if step is None:
+                from hall.ratings import served_steps
+                served = served_steps(t)
+                existing = self.store.rating_of_step(t.id, served[-1].step) if served else None
+            return self._run(self.engine.rate, t.id, None, level, "phone", None, step=step, reasons=reasons,
+                             comment=comment, ticket=t, existing=existing)
+
 
     # -- reading ---------------------------------------------------------------
 

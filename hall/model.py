@@ -114,6 +114,44 @@ class NotifyRules:
 
 
 @dataclass(frozen=True)
+class RatingReason:
+    """One reason a citizen may give for a bad rating (态度不好, 效率低, ...)."""
+    code: str
+    name: str
+    name_en: str
+
+
+DEFAULT_BAD_REASONS = (
+    RatingReason("attitude", "态度不好", "Unfriendly"),
+    RatingReason("slow", "效率低", "Slow"),
+    RatingReason("not_told_once", "未一次告知", "Not told everything at once"),
+    RatingReason("unclear_materials", "材料要求不清楚", "Unclear which documents to bring"),
+    RatingReason("long_wait", "等候时间长", "Waited too long"),
+    RatingReason("other", "其他", "Other"),
+)
+
+
+@dataclass(frozen=True)
+class RatingRules:
+    phone_hours: float = 24.0          # a served step may be rated on the phone this long after it ended
+    reasons: tuple[RatingReason, ...] = DEFAULT_BAD_REASONS
+    comment_chars: int = 500           # the longest free text with a bad rating
+    case_deadline_days: int = 5        # working days to rectify a bad rating put on the ledger
+    service_level_minutes: int = 15    # the service level: share of steps called within this many minutes
+    service_limit_minutes: Optional[int] = None  # a served step longer than this is a time-limit breach
+
+    def reason(self, code: str) -> Optional[RatingReason]:
+        return next((r for r in self.reasons if r.code == code), None)
+
+
+@dataclass(frozen=True)
+class CalendarRules:
+    """Days the official calendar (the chinese-calendar package) does not know yet, given by the hall."""
+    extra_holidays: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()   # make-up working days (调休), weekends that are worked
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     name_en: str
@@ -126,6 +164,9 @@ class HallConfig:
     devices: dict = field(default_factory=dict, hash=False, compare=False)
     # Origins (scheme://host:port) the hall's pages may be opened at besides the server's own address.
     origins: tuple[str, ...] = ()
+    ratings: RatingRules = RatingRules()
+    calendar: CalendarRules = CalendarRules()
+    code: str = "hall"                 # the hall's code in the city's records (三级联动)
     source: str = "<embedded>"
 
     def service(self, code: str) -> Optional[Service]:
@@ -222,13 +263,24 @@ class Appointment:
     matter: Optional[str] = None    # the matter booked, when the booking says (one of the service's)
 
 
+RATING_CHANNELS = ("rater", "tablet", "phone")
+BAD_LEVELS = RATING_LEVELS[3:]
+
+
 @dataclass(frozen=True)
 class Rating:
+    """A citizen's rating of one served step of a ticket (一次一评: one per ticket per step)."""
     ticket_id: int
-    business_day: date
+    business_day: date    # the business day of the step rated
     window: int
     staff: Optional[str]
     level: Optional[str]  # None: the citizen did not rate (kept as its own figure)
-    channel: str          # rater, tablet, qr, phone
+    channel: str          # rater, tablet, phone
     device: Optional[str]
     at: datetime
+    step: int = 0         # which step of the visit: 0, then 1 after a transfer or a rejoin
+    number: str = ""
+    service: str = ""
+    matter: Optional[str] = None
+    reasons: tuple[str, ...] = ()   # a bad rating's reason codes (RatingRules.reasons)
+    comment: str = ""               # a bad rating's free text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Optional
 
 from hall.events import Event
 from hall.model import WAITING, Appointment, Rating, Ticket, WindowState
@@ -21,7 +22,9 @@ class HallState:
     windows: dict[int, WindowState] = field(default_factory=dict)
     next_ticket_id: int = 1
     last_seq: int = 0
-    rated: set[int] = field(default_factory=set)               # ticket ids with a rating today
+    # (ticket id, step) -> level of today's ratings; None: recorded "unrated"
+    rated: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
+    next_case_id: int = 1
     blocked: dict[str, date] = field(default_factory=dict)     # ID hash -> blocked until (inclusive)
     day_closed: bool = False                                   # the day end has expired open tickets
     version: int = 0                                           # moved on by every applied change
@@ -61,6 +64,7 @@ class Change:
     windows: tuple[WindowState, ...] = ()
     events: tuple[Event, ...] = ()
     ratings: tuple[Rating, ...] = ()
+    cases: tuple = ()                             # assess.records.CaseRecord, new or changed
     appointments: tuple[Appointment, ...] = ()
     blocks: tuple[tuple[str, date], ...] = ()   # (ID hash, blocked until)
     new_day: date | None = None   # set when the change starts a new business day
@@ -70,14 +74,14 @@ class Change:
     def then(self, other: "Change") -> "Change":
         """This change followed by `other` (later versions of a ticket or window win)."""
         return Change(tickets=self.tickets + other.tickets, windows=self.windows + other.windows,
-                      events=self.events + other.events, ratings=self.ratings + other.ratings,
+                      events=self.events + other.events, ratings=self.ratings + other.ratings, cases=self.cases + other.cases,
                       appointments=self.appointments + other.appointments, blocks=self.blocks + other.blocks,
                       new_day=other.new_day or self.new_day, day_closed=self.day_closed or other.day_closed,
                       result=other.result)
 
     @property
     def empty(self) -> bool:
-        return not (self.tickets or self.windows or self.events or self.ratings or self.appointments
+        return not (self.tickets or self.windows or self.events or self.ratings or self.cases or self.appointments
                     or self.blocks or self.new_day or self.day_closed)
 
 
@@ -87,7 +91,7 @@ def apply(state: HallState, change: Change) -> None:
     if change.new_day is not None:
         state.business_day = change.new_day
         state.tickets = {tid: t for tid, t in state.tickets.items() if t.business_day == change.new_day}
-        state.rated = set()
+        state.rated = {}
         state.day_closed = False
     if change.day_closed:
         state.day_closed = True
@@ -105,4 +109,7 @@ def apply(state: HallState, change: Change) -> None:
     for w in change.windows:
         state.windows[w.id] = w
     for r in change.ratings:
-        state.rated.add(r.ticket_id)
+        if r.business_day == state.business_day:
+            state.rated[(r.ticket_id, r.step)] = r.level
+    for c in change.cases:
+        state.next_case_id = max(state.next_case_id, c.case_id + 1)

@@ -160,7 +160,103 @@ MIGRATIONS: list[str] = [
     CREATE INDEX sessions_live_user ON sessions (username) WHERE ended_at IS NULL;
     CREATE INDEX sessions_live_window ON sessions (window) WHERE ended_at IS NULL
     """,
+    # 7: the records the figures are computed from (assess/records.py): one row per step of a
+    # visit, so waiting and service times are queryable without decoding each ticket's JSON;
+    # a rating per step (一次一评) that knows its service, matter and a bad rating's reasons;
+    # bad-rating cases; the star-rating inputs; and the version of each event's payload.
+    lambda conn: _migrate_7(conn),
 ]
+
+_STEP_COLUMNS = ("ticket_id, step, business_day, number, service, matter, priority, issued_at, queued_at,"
+                 " first_called_at, called_at, calls, started_at, ended_at, outcome, window, staff, post")
+_RATING_COLUMNS = ("id, ticket_id, step, business_day, number, service, matter, window, staff, level, channel,"
+                   " device, reasons, comment, at, excluded, exclusion_reason")
+
+# The version of the payloads this HallQ writes to the event log (events.v). 1: before steps and
+# per-step ratings; 2: ticket_rated names its step, service, matter, reasons and comment.
+EVENT_VERSION = 2
+
+
+def _migrate_7(conn) -> None:
+    for statement in """
+    CREATE TABLE steps (
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        step INTEGER NOT NULL,
+        business_day TEXT NOT NULL,
+        number TEXT NOT NULL,
+        service TEXT NOT NULL,
+        matter TEXT,
+        priority TEXT,
+        issued_at TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        first_called_at TEXT,
+        called_at TEXT,
+        calls INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT,
+        ended_at TEXT,
+        outcome TEXT NOT NULL,
+        window INTEGER,
+        staff TEXT,
+        post TEXT,
+        PRIMARY KEY (ticket_id, step)
+    );
+    CREATE INDEX steps_day ON steps (business_day);
+    CREATE TABLE ratings_v2 (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        step INTEGER NOT NULL DEFAULT 0,
+        business_day TEXT NOT NULL,
+        number TEXT NOT NULL DEFAULT '',
+        service TEXT NOT NULL DEFAULT '',
+        matter TEXT,
+        window INTEGER NOT NULL,
+        staff TEXT,
+        level TEXT,
+        channel TEXT NOT NULL,
+        device TEXT,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        comment TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        excluded INTEGER NOT NULL DEFAULT 0,
+        exclusion_reason TEXT NOT NULL DEFAULT '',
+        UNIQUE (ticket_id, step)
+    );
+    INSERT INTO ratings_v2 (id, ticket_id, step, business_day, number, service, matter, window, staff, level,
+                            channel, device, at)
+        SELECT r.id, r.ticket_id, COALESCE(json_array_length(t.steps), 0), r.business_day, t.number, t.service,
+               t.matter, r.window, r.staff, r.level, r.channel, r.device, r.at
+        FROM ratings r JOIN tickets t ON t.id = r.ticket_id;
+    DROP TABLE ratings;
+    ALTER TABLE ratings_v2 RENAME TO ratings;
+    CREATE INDEX ratings_day ON ratings (business_day);
+    CREATE TABLE cases (
+        id INTEGER PRIMARY KEY,
+        rating_id INTEGER NOT NULL UNIQUE REFERENCES ratings(id),
+        ticket_id INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        business_day TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        record TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX cases_open ON cases (status) WHERE status != 'closed';
+    CREATE INDEX cases_day ON cases (business_day);
+    CREATE TABLE star_months (
+        hall TEXT NOT NULL,
+        month TEXT NOT NULL,
+        inputs TEXT NOT NULL,
+        entered_by TEXT NOT NULL,
+        entered_at TEXT NOT NULL,
+        PRIMARY KEY (hall, month)
+    );
+    ALTER TABLE events ADD COLUMN v INTEGER NOT NULL DEFAULT 1
+    """.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    for row in conn.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets").fetchall():
+        for values in _step_rows(_ticket(row)):
+            conn.execute(f"INSERT INTO steps ({_STEP_COLUMNS}) VALUES ({','.join('?' * 18)})", values)
 
 _TICKET_COLUMNS = ("id, business_day, service, number, serial, status, issued_at, calls, started_at, finished_at,"
                    " window, staff, token, queued_at, priority, matter, appointment, id_hash, id_masked,"
@@ -202,6 +298,25 @@ def _ticket(r) -> Ticket:
                                    started_at=_dt(s["started_at"]), ended_at=_dt(s["ended_at"]),
                                    outcome=s["outcome"], window=s["window"], staff=s["staff"])
                               for s in json.loads(steps)))
+
+
+def _step_rows(t: Ticket) -> list[tuple]:
+    """The rows of `steps` for a ticket: its finished steps, then the step it is in now."""
+    rows = []
+    svc_matter = t.matter
+
+    def row(i, service, queued_at, calls, started_at, ended_at, outcome, window, staff):
+        return (t.id, i, t.business_day.isoformat(), t.number, service,
+                svc_matter if service == t.service or i == 0 else None, t.priority, _ts(t.issued_at),
+                _ts(queued_at or t.issued_at), _ts(calls[0].at) if calls else None,
+                _ts(calls[-1].at) if calls else None, len(calls), _ts(started_at), _ts(ended_at), outcome,
+                window, staff, None)
+
+    for i, s in enumerate(t.steps):
+        rows.append(row(i, s.service, s.queued_at, s.calls, s.started_at, s.ended_at, s.outcome, s.window, s.staff))
+    rows.append(row(len(t.steps), t.service, t.place, t.calls, t.started_at, None if t.is_open else t.finished_at,
+                    t.status, t.window, t.staff))
+    return rows
 
 
 _APPT_COLUMNS = "code, service, day, slot_start, slot_end, name, id_hash, id_masked, status, ticket_id, matter"
@@ -246,9 +361,12 @@ class Store:
             for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
-                    for statement in sql.split(";"):
-                        if statement.strip():
-                            self.conn.execute(statement)
+                    if callable(sql):
+                        sql(self.conn)
+                    else:
+                        for statement in sql.split(";"):
+                            if statement.strip():
+                                self.conn.execute(statement)
                     self.conn.execute(f"PRAGMA user_version = {i}")
                     self.conn.execute("COMMIT")
                 except Exception:
@@ -275,6 +393,8 @@ class Store:
                 for t in change.tickets:
                     c.execute(f"INSERT OR REPLACE INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * 22)})",
                               _ticket_row(t))
+                    c.executemany(f"INSERT OR REPLACE INTO steps ({_STEP_COLUMNS}) VALUES ({','.join('?' * 18)})",
+                                  _step_rows(t))
                 for w in change.windows:
                     c.execute("INSERT OR REPLACE INTO windows (id, status, staff, staff_name, pause_reason, current,"
                               " since, priority_streak) VALUES (?,?,?,?,?,?,?,?)",
@@ -288,15 +408,23 @@ class Store:
                               (id_hash, until.isoformat(), "appointment_no_shows",
                                _ts(change.events[0].at if change.events else None) or ""))
                 for r in change.ratings:
-                    c.execute("INSERT INTO ratings (ticket_id, business_day, window, staff, level, channel, device, at)"
-                              " VALUES (?,?,?,?,?,?,?,?)",
-                              (r.ticket_id, r.business_day.isoformat(), r.window, r.staff, r.level, r.channel,
-                               r.device, _ts(r.at)))
+                    # A rating may replace an "unrated" record of its step (the phone, within its
+                    # time, after the rater's time passed); never another rating: UNIQUE(ticket_id, step).
+                    c.execute("DELETE FROM ratings WHERE ticket_id = ? AND step = ? AND level IS NULL",
+                              (r.ticket_id, r.step))
+                    c.execute("INSERT INTO ratings (ticket_id, step, business_day, number, service, matter, window,"
+                              " staff, level, channel, device, reasons, comment, at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                              (r.ticket_id, r.step, r.business_day.isoformat(), r.number, r.service, r.matter,
+                               r.window, r.staff, r.level, r.channel, r.device,
+                               json.dumps(list(r.reasons), ensure_ascii=False), r.comment, _ts(r.at)))
+                for case in change.cases:
+                    _put_case(c, case)
                 day = (change.new_day or business_day).isoformat()
                 for e, payload in zip(change.events, payloads):
-                    cur = c.execute("INSERT INTO events (at, business_day, name, ticket_id, payload) VALUES (?,?,?,?,?)",
+                    cur = c.execute("INSERT INTO events (at, business_day, name, ticket_id, payload, v)"
+                                    " VALUES (?,?,?,?,?,?)",
                                     (_ts(e.at), day, e.name, e.ticket.id if e.ticket else None,
-                                     json.dumps(payload, ensure_ascii=False)))
+                                     json.dumps(payload, ensure_ascii=False), EVENT_VERSION))
                     seqs.append(cur.lastrowid)
                 if change.new_day is not None:
                     c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('business_day', ?)", (day,))
@@ -327,9 +455,11 @@ class Store:
             windows = {w.id: w for w in self._windows()}
             next_id = (c.execute("SELECT max(id) FROM tickets").fetchone()[0] or 0) + 1
             last_seq = c.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
-            rated = {r[0] for r in c.execute("SELECT ticket_id FROM ratings WHERE business_day = ?", (day.isoformat(),))}
+            rated = {(tid, step): level for tid, step, level in c.execute(
+                "SELECT ticket_id, step, level FROM ratings WHERE business_day = ?", (day.isoformat(),))}
+            next_case = (c.execute("SELECT max(id) FROM cases").fetchone()[0] or 0) + 1
         return HallState(business_day=day, tickets=tickets, windows=windows, next_ticket_id=next_id,
-                         last_seq=last_seq, rated=rated, blocked=blocked,
+                         last_seq=last_seq, rated=rated, next_case_id=next_case, blocked=blocked,
                          day_closed=bool(closed and closed[0] == day.isoformat()))
 
     def _tickets(self, sql: str, args: Iterable) -> list[Ticket]:
@@ -402,6 +532,16 @@ class Store:
             rows = self.conn.execute("SELECT seq, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                                      (seq, limit)).fetchall()
         return [dict(json.loads(p), seq=s) for s, p in rows]
+
+    def rating_of_step(self, ticket_id: int, step: int):
+        """What is stored for a step: hall.ratings.NOTHING, UNRATED, or its level."""
+        from hall import ratings
+        with self._lock:
+            row = self.conn.execute("SELECT level FROM ratings WHERE ticket_id = ? AND step = ?",
+                                    (ticket_id, step)).fetchone()
+        if row is None:
+            return ratings.NOTHING
+        return ratings.UNRATED if row[0] is None else row[0]
 
     def ratings(self, day: Optional[date] = None) -> list[dict]:
         with self._lock:
@@ -561,6 +701,29 @@ class Store:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+
+
+def _put_case(conn, case) -> None:
+    """Insert or update a bad-rating case; a new one finds its rating by ticket and step."""
+    from dataclasses import replace
+    if not case.rating_id:
+        row = conn.execute("SELECT id FROM ratings WHERE ticket_id = ? AND step = ?", (case.ticket_id, case.step)).fetchone()
+        case = replace(case, rating_id=row[0])
+    conn.execute("INSERT INTO cases (id, rating_id, ticket_id, step, business_day, opened_at, status, record, updated_at)"
+                 " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
+                 " record=excluded.record, updated_at=excluded.updated_at",
+                 (case.case_id, case.rating_id, case.ticket_id, case.step, case.business_day.isoformat(),
+                  _ts(case.opened_at), case.status, json.dumps(case_to_json(case), ensure_ascii=False),
+                  _ts(datetime.now().astimezone())))
+
+
+def case_to_json(case) -> dict:
+    """A case record as JSON-ready values (dates and times as ISO text)."""
+    from dataclasses import asdict
+    out = {}
+    for k, v in asdict(case).items():
+        out[k] = v.isoformat() if isinstance(v, (date, datetime)) else v
+    return out
 
 
 def _end_sessions(conn, where: str, args: tuple, reason: str, now: datetime) -> list[str]:

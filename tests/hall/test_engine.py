@@ -191,11 +191,11 @@ def test_rating_once_per_finished_ticket(floor):
     floor.do("issue_ticket", "A")
     t = floor.do("call_next", 1)
     with pytest.raises(HallError) as err:
-        floor.do("rate", t.id, 1, "zhang", "satisfied", "rater", None)
-    assert err.value.code == "wrong_state"
+        floor.do("rate", t.id, 1, "satisfied", "rater", None)
+    assert err.value.code == "not_served"
     floor.do("finish", 1)
-    r = floor.do("rate", t.id, 1, "zhang", "very_satisfied", "rater", "rater-1")
-    assert (r.level, r.window, r.staff) == ("very_satisfied", 1, "zhang")
+    r = floor.do("rate", t.id, 1, "very_satisfied", "rater", "rater-1")
+    assert (r.level, r.window, r.staff, r.step) == ("very_satisfied", 1, "zhang", 0)
     with pytest.raises(HallError) as err:
-        floor.do("rate", t.id, 1, "zhang", "dissatisfied", "rater", "rater-1")
+        floor.do("rate", t.id, 1, "dissatisfied", "rater", "rater-1")
     assert err.value.code == "already_rated"
