@@ -34,9 +34,11 @@ from werkzeug.security import check_password_hash
 
 from hall.errors import HallError
 
-ROLES = ("staff", "manager", "admin")
-# A manager may do what staff may; an admin what a manager may.
-_RANK = {"staff": 0, "manager": 1, "admin": 2}
+ROLES = ("staff", "manager", "admin", "assessor")
+# A manager may do what staff may; an admin what a manager may. An assessor stands outside that
+# line: it reads the assessments and enters the star-rating inputs, and can do nothing at a window.
+_RANK = {"assessor": -1, "staff": 0, "manager": 1, "admin": 2}
+ASSESSMENT_ROLES = frozenset({"assessor", "manager", "admin"})
 
 CSRF_HEADER = "X-HallQ-CSRF"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -96,8 +98,8 @@ def validate_new_user(username: str, role: str, password: str) -> None:
         raise HallError("invalid_username", "用户名只能由字母、数字、点、横线和下划线组成。",
                         "A username may hold only letters, digits, '.', '-' and '_'.", 400)
     if role not in ROLES:
-        raise HallError("invalid_role", f"角色 {role!r} 无效，请选择 staff、manager 或 admin。",
-                        f"Role {role!r} is not valid; choose staff, manager or admin.", 400)
+        raise HallError("invalid_role", f"角色 {role!r} 无效，请选择 staff、manager、admin 或 assessor。",
+                        f"Role {role!r} is not valid; choose staff, manager, admin or assessor.", 400)
     if len(password) < 8:
         raise HallError("weak_password", "密码至少需要 8 个字符。", "A password needs at least 8 characters.", 400)
 
@@ -258,6 +260,17 @@ def require_role(role: str) -> dict:
         raise HallError("not_signed_in", "请先登录。", "Please sign in first.", 401)
     if _RANK.get(user.get("role"), -1) < _RANK[role]:
         raise HallError("forbidden", "您的账号没有此权限。", "Your account may not do this.", 403)
+    return user
+
+
+def require_assessment_reader() -> dict:
+    """The signed-in user if they may read the assessments: an assessor, a manager or an admin."""
+    user = current_user()
+    if user is None:
+        raise HallError("not_signed_in", "请先登录。", "Please sign in first.", 401)
+    if user.get("role") not in ASSESSMENT_ROLES:
+        raise HallError("forbidden", "您的账号不能查看考评数据，请用考评员或管理员账号登录。",
+                        "Your account may not read the assessments; sign in as an assessor or a manager.", 403)
     return user
 
 

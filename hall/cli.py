@@ -21,6 +21,7 @@ DEMO_USERS = [
     ("wang", "王芳", "staff"),
     ("manager", "陈主任", "manager"),
     ("admin", "系统管理员", "admin"),
+    ("assessor", "刘考评", "assessor"),
 ]
 
 
@@ -59,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     usub = user.add_subparsers(dest="user_command", required=True)
     add = usub.add_parser("add", parents=[common], help="add or update an account; the password is read from standard input")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["staff", "manager", "admin"])
+    add.add_argument("--role", required=True, choices=["staff", "manager", "admin", "assessor"])
     add.add_argument("--name", default=None, help="the name shown on screens (default: the username)")
     usub.add_parser("list", parents=[common], help="list accounts")
     remove = usub.add_parser("remove", parents=[common],

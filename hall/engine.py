@@ -12,10 +12,10 @@ from datetime import date, datetime
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from hall import policy, ratings, rules
+from hall import cases, policy, ratings, rules
 from hall.errors import HallError
 from hall.events import Event
-from assess.records import CaseRecord
+from assess.records import RatingRecord
 from hall.model import (APPOINTMENT, BAD_LEVELS, CALLED, CANCELLED, CLOSED, EXPIRED, FINISHED, NO_SHOW, OPEN,
                         PAUSE_REASONS, PAUSED, RATING_LEVELS, SERVING, WAITING, Call, HallConfig, Rating,
                         Ticket, WindowState)
@@ -24,6 +24,14 @@ from hall.visits import VisitRules
 
 
 _FROM_STATE = object()
+
+
+def case_event(step_event: dict, ticket: Optional[Ticket] = None) -> Event:
+    """A case step's event dict (hall/cases.py) as an event of the hall's log."""
+    data = {("case" if k == "case_id" else k): (v.isoformat() if isinstance(v, date) and not isinstance(v, datetime)
+                                                 else v)
+            for k, v in step_event.items() if k not in ("name", "at")}
+    return Event(step_event["name"], step_event["at"], ticket=ticket, data=data)
 
 
 class Engine(VisitRules):
@@ -278,13 +286,12 @@ class Engine(VisitRules):
             "comment": r.comment})
         change = Change(ratings=(r,), events=(event,), result=r)
         if level in BAD_LEVELS:
-            case = CaseRecord(hall=self.config.code, case_id=state.next_case_id, rating_id=0, ticket_id=t.id,
-                              step=r.step, business_day=t.business_day, number=t.number, service=r.service,
-                              matter=r.matter, window=r.window, staff=r.staff, level=level, opened_at=now,
-                              status="verifying")
-            change = change.then(Change(cases=(case,), events=(Event("case_opened", now, ticket=t, data={
-                "case": case.case_id, "step": r.step, "level": level, "window": r.window, "staff": r.staff,
-                "service": r.service, "matter": r.matter}),), result=r))
+            record = RatingRecord(hall=self.config.code, rating_id=0, ticket_id=t.id, step=r.step,
+                                  business_day=t.business_day, number=t.number, service=r.service, matter=r.matter,
+                                  window=r.window, staff=r.staff, level=level, channel=channel, device=device,
+                                  reasons=r.reasons, comment=r.comment, at=now)
+            opened = cases.open_case(record, state.next_case_id, now)
+            change = change.then(Change(cases=(opened.case,), events=(case_event(opened.event, t),), result=r))
         return change
 
     @staticmethod

@@ -16,7 +16,7 @@ from typing import Callable, Optional
 from hall import estimate, idnumber, policy
 from hall.bus import Bus
 from hall.clock import system_now
-from hall.engine import Engine
+from hall.engine import Engine, case_event
 from hall.state import Change, apply
 from hall.errors import HallError
 from hall.model import CLOSED, FINISHED, WAITING, Appointment, HallConfig, Ticket
@@ -328,6 +328,40 @@ class Hall:
             return self._run(self.engine.rate, t.id, None, level, "phone", None, step=step, reasons=reasons,
                              comment=comment, ticket=t, existing=existing)
 
+
+    # -- bad-rating cases ------------------------------------------------------
+
+    def case_action(self, case_id: int, action: str, by: dict, **words):
+        """A step of a bad-rating case (hall/cases.py) by the signed-in `by` ({username, role}),
+        committed with its event and, for an upheld appeal, the rating's exclusion."""
+        from hall import auth, cases
+        if action not in cases.ACTION_ROLES:
+            raise HallError("invalid_field", f"没有“{action}”这一步。",
+                            f"Unknown case action {action!r}; one of {', '.join(cases.ACTION_ROLES)}.", 400)
+        if auth._RANK.get(by.get("role"), -1) < auth._RANK[cases.ACTION_ROLES[action]]:
+            raise HallError("forbidden", "您的账号不能办理这一步。", "Your account may not take this step of a case.", 403)
+        with self._lock:
+            case = self.store.case(case_id)
+            if case is None:
+                raise HallError("unknown_case", "找不到这件差评。", f"No case {case_id}.", 404)
+            fn = getattr(cases, action)
+            extra = {"workdays": self.workdays, "deadline_days": self.config.ratings.case_deadline_days} \
+                if action == "rectify" else {}
+
+            def act(state, now):
+                step = fn(case, by["username"], now, **words, **extra)
+                return Change(cases=(step.case,), events=(case_event(step.event),),
+                              exclusions=(step.exclude,) if step.exclude else (), result=step.case)
+            return self._run(act)
+
+    @property
+    def workdays(self):
+        from hall.workdays import Workdays
+        if getattr(self, "_workdays", None) is None:
+            cal = self.config.calendar
+            self._workdays = Workdays(closed=self.config.queue.holidays, extra_workdays=cal.extra_workdays,
+                                      extra_holidays=cal.extra_holidays, tz=self.engine.tz)
+        return self._workdays
 
     # -- reading ---------------------------------------------------------------
 

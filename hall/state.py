@@ -65,6 +65,7 @@ class Change:
     events: tuple[Event, ...] = ()
     ratings: tuple[Rating, ...] = ()
     cases: tuple = ()                             # assess.records.CaseRecord, new or changed
+    exclusions: tuple = ()                        # hall.cases.Exclusion: ratings an upheld appeal takes out
     appointments: tuple[Appointment, ...] = ()
     blocks: tuple[tuple[str, date], ...] = ()   # (ID hash, blocked until)
     new_day: date | None = None   # set when the change starts a new business day
@@ -75,6 +76,7 @@ class Change:
         """This change followed by `other` (later versions of a ticket or window win)."""
         return Change(tickets=self.tickets + other.tickets, windows=self.windows + other.windows,
                       events=self.events + other.events, ratings=self.ratings + other.ratings, cases=self.cases + other.cases,
+                      exclusions=self.exclusions + other.exclusions,
                       appointments=self.appointments + other.appointments, blocks=self.blocks + other.blocks,
                       new_day=other.new_day or self.new_day, day_closed=self.day_closed or other.day_closed,
                       result=other.result)

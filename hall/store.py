@@ -165,6 +165,20 @@ MIGRATIONS: list[str] = [
     # a rating per step (一次一评) that knows its service, matter and a bad rating's reasons;
     # bad-rating cases; the star-rating inputs; and the version of each event's payload.
     lambda conn: _migrate_7(conn),
+    # 8: the read-only `assessor` role (the assessment pages, the star-rating inputs).
+    """
+    CREATE TABLE users_v2 (
+        username TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('staff', 'manager', 'admin', 'assessor')),
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    );
+    INSERT INTO users_v2 SELECT username, name, role, password_hash, created_at, active FROM users;
+    DROP TABLE users;
+    ALTER TABLE users_v2 RENAME TO users
+    """,
 ]
 
 _STEP_COLUMNS = ("ticket_id, step, business_day, number, service, matter, priority, issued_at, queued_at,"
@@ -419,6 +433,8 @@ class Store:
                                json.dumps(list(r.reasons), ensure_ascii=False), r.comment, _ts(r.at)))
                 for case in change.cases:
                     _put_case(c, case)
+                for rating_id, reason in change.exclusions:
+                    c.execute("UPDATE ratings SET excluded = 1, exclusion_reason = ? WHERE id = ?", (reason, rating_id))
                 day = (change.new_day or business_day).isoformat()
                 for e, payload in zip(change.events, payloads):
                     cur = c.execute("INSERT INTO events (at, business_day, name, ticket_id, payload, v)"
@@ -542,6 +558,12 @@ class Store:
         if row is None:
             return ratings.NOTHING
         return ratings.UNRATED if row[0] is None else row[0]
+
+    def case(self, case_id: int):
+        """One bad-rating case (assess.records.CaseRecord), or None."""
+        with self._lock:
+            row = self.conn.execute("SELECT record FROM cases WHERE id = ?", (case_id,)).fetchone()
+        return case_from_json(json.loads(row[0])) if row else None
 
     def ratings(self, day: Optional[date] = None) -> list[dict]:
         with self._lock:
@@ -724,6 +746,16 @@ def case_to_json(case) -> dict:
     for k, v in asdict(case).items():
         out[k] = v.isoformat() if isinstance(v, (date, datetime)) else v
     return out
+
+
+def case_from_json(d: dict):
+    from assess.records import CaseRecord
+    out = dict(d)
+    for k in ("business_day", "deadline"):
+        out[k] = date.fromisoformat(out[k]) if out.get(k) else None
+    for k in ("opened_at", "verified_at", "rectified_at", "callback_at", "closed_at"):
+        out[k] = datetime.fromisoformat(out[k]) if out.get(k) else None
+    return CaseRecord(**out)
 
 
 def _end_sessions(conn, where: str, args: tuple, reason: str, now: datetime) -> list[str]:
