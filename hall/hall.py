@@ -354,6 +354,46 @@ class Hall:
                               exclusions=(step.exclude,) if step.exclude else (), result=step.case)
             return self._run(act)
 
+    # -- star ratings ------------------------------------------------------------
+
+    def enter_stars(self, month: str, by: dict, self_assessment: Optional[dict] = None,
+                    inspection: Optional[dict] = None):
+        """A month's star-rating inputs (星级考评) for this hall, by the signed-in `by` ({username,
+        role}: an assessor, a manager or an admin): the self-assessment {aspect: 0..100} and the
+        inspections {"score": 0..100, "findings": [...]}. Entered again, they replace the month's;
+        each entry is a `stars_entered` event. Returns the StarInputs stored."""
+        from hall import auth
+        from assess.stars import Inspection, StarInputs, month_score
+        if by.get("role") not in auth.ASSESSMENT_ROLES:
+            raise HallError("forbidden", "只有考评员或管理人员可以录入星级考评。",
+                            "Only an assessor or a manager may enter the star rating.", 403)
+        if inspection is not None:
+            if not isinstance(inspection, dict) or not isinstance(inspection.get("findings", []), list) \
+                    or not all(isinstance(f, str) for f in inspection.get("findings", [])):
+                raise HallError("invalid_field", "明察暗访结果应为分数（score）和发现的问题（findings，文字列表）。",
+                                "inspection must be {\"score\": 0..100, \"findings\": [text, ...]}.", 400)
+            inspection = Inspection(inspection.get("score"), tuple(f.strip() for f in inspection.get("findings", [])
+                                                                   if f.strip()))
+        if self_assessment is not None and not isinstance(self_assessment, dict):
+            raise HallError("invalid_field", "月度自评应为五个方面各自的分数。",
+                            "self_assessment must map each aspect to a score from 0 to 100.", 400)
+        inputs = StarInputs(month, self_assessment, inspection)
+        try:
+            month_score(inputs, None)       # the rules' own checks: the month, the aspects, 0..100
+        except ValueError as exc:
+            raise HallError("invalid_field", f"星级考评录入有误：{exc}。", f"The star-rating inputs are wrong: {exc}.",
+                            400) from None
+        from hall.events import Event
+        from hall.state import StarEntry
+        from hall.store import star_inputs_to_json
+        code = self.config.code
+
+        def act(state, now):
+            data = {"hall": code, "month": month, "inputs": star_inputs_to_json(inputs), "by": by["username"]}
+            return Change(star_months=(StarEntry(code, inputs, by["username"], now),),
+                          events=(Event("stars_entered", now, data=data),), result=inputs)
+        return self._run(act)
+
     @property
     def workdays(self):
         from hall.workdays import Workdays

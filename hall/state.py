@@ -7,8 +7,8 @@ Changes; the hall applies one after the store has committed it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Optional
+from datetime import date, datetime
+from typing import NamedTuple, Optional
 
 from hall.events import Event
 from hall.model import WAITING, Appointment, Rating, Ticket, WindowState
@@ -58,6 +58,14 @@ class HallState:
         return self._cache["serials"].get(prefix, 0)
 
 
+class StarEntry(NamedTuple):
+    """A month's star-rating inputs (assess.stars.StarInputs) as entered for a centre, by whom and when."""
+    hall: str
+    inputs: object
+    by: str
+    at: datetime
+
+
 @dataclass(frozen=True)
 class Change:
     tickets: tuple[Ticket, ...] = ()
@@ -66,6 +74,7 @@ class Change:
     ratings: tuple[Rating, ...] = ()
     cases: tuple = ()                             # assess.records.CaseRecord, new or changed
     exclusions: tuple = ()                        # hall.cases.Exclusion: ratings an upheld appeal takes out
+    star_months: tuple[StarEntry, ...] = ()       # a month's star-rating inputs, new or entered again
     appointments: tuple[Appointment, ...] = ()
     blocks: tuple[tuple[str, date], ...] = ()   # (ID hash, blocked until)
     new_day: date | None = None   # set when the change starts a new business day
@@ -76,7 +85,7 @@ class Change:
         """This change followed by `other` (later versions of a ticket or window win)."""
         return Change(tickets=self.tickets + other.tickets, windows=self.windows + other.windows,
                       events=self.events + other.events, ratings=self.ratings + other.ratings, cases=self.cases + other.cases,
-                      exclusions=self.exclusions + other.exclusions,
+                      exclusions=self.exclusions + other.exclusions, star_months=self.star_months + other.star_months,
                       appointments=self.appointments + other.appointments, blocks=self.blocks + other.blocks,
                       new_day=other.new_day or self.new_day, day_closed=self.day_closed or other.day_closed,
                       result=other.result)
@@ -84,7 +93,7 @@ class Change:
     @property
     def empty(self) -> bool:
         return not (self.tickets or self.windows or self.events or self.ratings or self.cases or self.appointments
-                    or self.blocks or self.new_day or self.day_closed)
+                    or self.star_months or self.blocks or self.new_day or self.day_closed)
 
 
 def apply(state: HallState, change: Change) -> None:

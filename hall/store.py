@@ -435,6 +435,12 @@ class Store:
                     _put_case(c, case)
                 for rating_id, reason in change.exclusions:
                     c.execute("UPDATE ratings SET excluded = 1, exclusion_reason = ? WHERE id = ?", (reason, rating_id))
+                for entry in change.star_months:
+                    # Entered again: the month's inputs are replaced; each entry stays in the event log.
+                    c.execute("INSERT OR REPLACE INTO star_months (hall, month, inputs, entered_by, entered_at)"
+                              " VALUES (?,?,?,?,?)", (entry.hall, entry.inputs.month,
+                                                      json.dumps(star_inputs_to_json(entry.inputs), ensure_ascii=False),
+                                                      entry.by, _ts(entry.at)))
                 day = (change.new_day or business_day).isoformat()
                 for e, payload in zip(change.events, payloads):
                     cur = c.execute("INSERT INTO events (at, business_day, name, ticket_id, payload, v)"
@@ -756,6 +762,22 @@ def case_from_json(d: dict):
     for k in ("opened_at", "verified_at", "rectified_at", "callback_at", "closed_at"):
         out[k] = datetime.fromisoformat(out[k]) if out.get(k) else None
     return CaseRecord(**out)
+
+
+def star_inputs_to_json(inputs) -> dict:
+    """A month's star-rating inputs (assess.stars.StarInputs) as the `star_months.inputs` JSON:
+    {"self_assessment": {aspect: score} or null, "inspection": {"score", "findings": [...]} or null}."""
+    i = inputs.inspection
+    return {"self_assessment": dict(inputs.self_assessment) if inputs.self_assessment is not None else None,
+            "inspection": None if i is None else {"score": i.score, "findings": list(i.findings)}}
+
+
+def star_inputs_from_json(month: str, d: dict):
+    """The StarInputs of `month` from its `star_months.inputs` JSON (star_inputs_to_json)."""
+    from assess.stars import Inspection, StarInputs
+    i = d.get("inspection")
+    return StarInputs(month, d.get("self_assessment"),
+                      None if i is None else Inspection(i["score"], tuple(i.get("findings", ()))))
 
 
 def _end_sessions(conn, where: str, args: tuple, reason: str, now: datetime) -> list[str]:
