@@ -197,6 +197,7 @@ class Step:
     outcome: str                 # transferred, no_show
     window: Optional[int]
     staff: Optional[str]
+    joined_at: Optional[datetime] = None  # when it joined this line (its place may be earlier: queued_at)
 
 
 APPOINTMENT = "appointment"     # the priority class of a checked-in appointment
@@ -226,6 +227,7 @@ class Ticket:
     target_window: Optional[int] = None   # transferred to this window only
     steps: tuple[Step, ...] = ()
     print_status: Optional[str] = None    # printed, not_printed (to reprint); None: no printer
+    joined_at: Optional[datetime] = None  # when this step joined its line (a transfer or rejoin); None: issued_at
 
     @property
     def is_open(self) -> bool:

@@ -163,7 +163,9 @@ MIGRATIONS: list[str] = [
     # 7: the records the figures are computed from (assess/records.py): one row per step of a
     # visit, so waiting and service times are queryable without decoding each ticket's JSON;
     # a rating per step (一次一评) that knows its service, matter and a bad rating's reasons;
-    # bad-rating cases; the star-rating inputs; and the version of each event's payload.
+    # bad-rating cases; the star-rating inputs; the version of each event's payload; and when a
+    # ticket joined its current line (a transfer, a rejoin), from which its wait counts, while its
+    # place in line (queued_at) may be earlier (transfer_keeps_place).
     lambda conn: _migrate_7(conn),
     # 8: the read-only `assessor` role (the assessment pages, the star-rating inputs).
     """
@@ -193,6 +195,7 @@ EVENT_VERSION = 2
 
 def _migrate_7(conn) -> None:
     for statement in """
+    ALTER TABLE tickets ADD COLUMN joined_at TEXT;
     CREATE TABLE steps (
         ticket_id INTEGER NOT NULL REFERENCES tickets(id),
         step INTEGER NOT NULL,
@@ -274,7 +277,7 @@ def _migrate_7(conn) -> None:
 
 _TICKET_COLUMNS = ("id, business_day, service, number, serial, status, issued_at, calls, started_at, finished_at,"
                    " window, staff, token, queued_at, priority, matter, appointment, id_hash, id_masked,"
-                   " target_window, steps, print_status")
+                   " target_window, steps, print_status, joined_at")
 
 
 def _ts(dt: Optional[datetime]) -> Optional[str]:
@@ -292,25 +295,28 @@ def _calls(calls) -> list:
 def _ticket_row(t: Ticket) -> tuple:
     steps = [{"service": s.service, "queued_at": _ts(s.queued_at), "calls": _calls(s.calls),
               "started_at": _ts(s.started_at), "ended_at": _ts(s.ended_at), "outcome": s.outcome,
-              "window": s.window, "staff": s.staff} for s in t.steps]
+              "window": s.window, "staff": s.staff, "joined_at": _ts(s.joined_at)} for s in t.steps]
     return (t.id, t.business_day.isoformat(), t.service, t.number, t.serial, t.status, _ts(t.issued_at),
             json.dumps(_calls(t.calls)), _ts(t.started_at), _ts(t.finished_at), t.window, t.staff, t.token,
             _ts(t.queued_at), t.priority, t.matter, t.appointment, t.id_hash, t.id_masked, t.target_window,
-            json.dumps(steps), t.print_status)
+            json.dumps(steps), t.print_status, _ts(t.joined_at))
 
 
 def _ticket(r) -> Ticket:
     (tid, day, service, number, serial, status, issued_at, calls, started_at, finished_at, window, staff, token,
-     queued_at, priority, matter, appointment, id_hash, id_masked, target_window, steps, print_status) = r
+     queued_at, priority, matter, appointment, id_hash, id_masked, target_window, steps, print_status,
+     joined_at) = r
     return Ticket(id=tid, business_day=date.fromisoformat(day), service=service, number=number, serial=serial,
                   status=status, issued_at=_dt(issued_at), calls=tuple(Call(_dt(a), w) for a, w in json.loads(calls)),
                   started_at=_dt(started_at), finished_at=_dt(finished_at), window=window, staff=staff, token=token,
                   queued_at=_dt(queued_at), priority=priority, matter=matter, appointment=appointment,
                   id_hash=id_hash, id_masked=id_masked, target_window=target_window, print_status=print_status,
+                  joined_at=_dt(joined_at),
                   steps=tuple(Step(service=s["service"], queued_at=_dt(s["queued_at"]),
                                    calls=tuple(Call(_dt(a), w) for a, w in s["calls"]),
                                    started_at=_dt(s["started_at"]), ended_at=_dt(s["ended_at"]),
-                                   outcome=s["outcome"], window=s["window"], staff=s["staff"])
+                                   outcome=s["outcome"], window=s["window"], staff=s["staff"],
+                                   joined_at=_dt(s.get("joined_at")))
                               for s in json.loads(steps)))
 
 
@@ -319,16 +325,21 @@ def _step_rows(t: Ticket) -> list[tuple]:
     rows = []
     svc_matter = t.matter
 
-    def row(i, service, queued_at, calls, started_at, ended_at, outcome, window, staff):
+    def row(i, service, joined, calls, started_at, ended_at, outcome, window, staff):
         return (t.id, i, t.business_day.isoformat(), t.number, service,
                 svc_matter if service == t.service or i == 0 else None, t.priority, _ts(t.issued_at),
-                _ts(queued_at or t.issued_at), _ts(calls[0].at) if calls else None,
+                _ts(joined), _ts(calls[0].at) if calls else None,
                 _ts(calls[-1].at) if calls else None, len(calls), _ts(started_at), _ts(ended_at), outcome,
                 window, staff, None)
 
+    # A step's wait counts from when it joined its line: the issue, a transfer or a rejoin. (Files from
+    # before `joined_at` give a later step the end of the one before: exact for a transfer.)
+    joined = t.issued_at
     for i, s in enumerate(t.steps):
-        rows.append(row(i, s.service, s.queued_at, s.calls, s.started_at, s.ended_at, s.outcome, s.window, s.staff))
-    rows.append(row(len(t.steps), t.service, t.place, t.calls, t.started_at, None if t.is_open else t.finished_at,
+        joined = s.joined_at or joined
+        rows.append(row(i, s.service, joined, s.calls, s.started_at, s.ended_at, s.outcome, s.window, s.staff))
+        joined = s.ended_at
+    rows.append(row(len(t.steps), t.service, t.joined_at or joined, t.calls, t.started_at, None if t.is_open else t.finished_at,
                     t.status, t.window, t.staff))
     return rows
 
@@ -405,7 +416,7 @@ class Store:
             c.execute("BEGIN IMMEDIATE")
             try:
                 for t in change.tickets:
-                    c.execute(f"INSERT OR REPLACE INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * 22)})",
+                    c.execute(f"INSERT OR REPLACE INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * 23)})",
                               _ticket_row(t))
                     c.executemany(f"INSERT OR REPLACE INTO steps ({_STEP_COLUMNS}) VALUES ({','.join('?' * 18)})",
                                   _step_rows(t))
@@ -570,6 +581,28 @@ class Store:
         with self._lock:
             row = self.conn.execute("SELECT record FROM cases WHERE id = ?", (case_id,)).fetchone()
         return case_from_json(json.loads(row[0])) if row else None
+
+    def figure_records(self, day: date, hall: str) -> tuple[list, list, list]:
+        """What the figures of `day` are computed from (assess/records.py): the day's steps and
+        ratings, and every bad-rating case not closed yet (one opened on an earlier day is still due)."""
+        from assess.records import RatingRecord, StepRecord
+        with self._lock:
+            steps = self.conn.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE business_day = ?",
+                                      (day.isoformat(),)).fetchall()
+            rated = self.conn.execute(f"SELECT {_RATING_COLUMNS} FROM ratings WHERE business_day = ?",
+                                      (day.isoformat(),)).fetchall()
+            cases = self.conn.execute("SELECT record FROM cases WHERE status != 'closed' ORDER BY id").fetchall()
+        return ([StepRecord(hall, tid, step, date.fromisoformat(d), number, service, matter, priority, _dt(issued),
+                            _dt(queued), _dt(first), _dt(called), calls, _dt(started), _dt(ended), outcome, window,
+                            staff, post)
+                 for (tid, step, d, number, service, matter, priority, issued, queued, first, called, calls, started,
+                      ended, outcome, window, staff, post) in steps],
+                [RatingRecord(hall, rid, tid, step, date.fromisoformat(d), number, service, matter, window, staff,
+                              level, channel, device, tuple(json.loads(reasons)), comment, _dt(at), bool(excluded),
+                              why)
+                 for (rid, tid, step, d, number, service, matter, window, staff, level, channel, device, reasons,
+                      comment, at, excluded, why) in rated],
+                [case_from_json(json.loads(r[0])) for r in cases])
 
     def ratings(self, day: Optional[date] = None) -> list[dict]:
         with self._lock:

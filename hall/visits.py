@@ -98,7 +98,7 @@ class VisitRules:
             raise HallError("rejoin_expired", f"{t.number} 过号已超过 {q.rejoin_minutes} 分钟，请重新取号。",
                             f"{t.number} missed its call more than {q.rejoin_minutes} minutes ago; take a new ticket.")
         place = policy.place_after(state.waiting((t.service,)), q.rejoin_after, now)
-        nt = replace(t, status=WAITING, queued_at=place, calls=(), started_at=None, finished_at=None,
+        nt = replace(t, status=WAITING, queued_at=place, joined_at=now, calls=(), started_at=None, finished_at=None,
                      window=None, staff=None, steps=t.steps + (self._step(t, "no_show", t.finished_at),))
         return Change(tickets=(nt,), events=(Event("ticket_rejoined", now, ticket=nt),
                                              self._queue_event(state, t.service, now, plus=nt)), result=nt)
@@ -118,7 +118,7 @@ class VisitRules:
                                 f"{cfg.name_en} does not serve {service.name_en}.")
         waiting = state.waiting((service.code,))
         place = t.issued_at if self.config.queue.transfer_keeps_place else policy.head_of_line(waiting, now)
-        nt = replace(t, status=WAITING, service=service.code, queued_at=place, calls=(), started_at=None,
+        nt = replace(t, status=WAITING, service=service.code, queued_at=place, joined_at=now, calls=(), started_at=None,
                      finished_at=None, window=None, staff=None, target_window=target_window,
                      steps=t.steps + (self._step(t, "transferred", now),))
         nw = replace(w, current=None)
@@ -131,6 +131,6 @@ class VisitRules:
 
     def _step(self, t: Ticket, outcome: str, ended: datetime) -> Step:
         return Step(service=t.service, queued_at=t.place, calls=t.calls, started_at=t.started_at, ended_at=ended,
-                    outcome=outcome, window=t.window, staff=t.staff)
+                    outcome=outcome, window=t.window, staff=t.staff, joined_at=t.joined_at)
 
 

@@ -33,8 +33,8 @@ def _old_file(path, monkeypatch) -> None:
                      issued_at=_at(1), calls=(Call(_at(8), 1),), finished_at=_at(10), window=1, staff="zhang")
     with old._transaction():
         for t in (transferred, no_show):
-            old.conn.execute(f"INSERT INTO tickets ({store_module._TICKET_COLUMNS}) VALUES ({','.join('?' * 22)})",
-                             _ticket_row(t))
+            columns = store_module._TICKET_COLUMNS.rsplit(",", 1)[0]   # schema 6 had no joined_at
+            old.conn.execute(f"INSERT INTO tickets ({columns}) VALUES ({','.join('?' * 22)})", _ticket_row(t)[:22])
         old.conn.execute("INSERT INTO ratings (ticket_id, business_day, window, staff, level, channel, device, at)"
                          " VALUES (1, '2026-11-02', 4, 'li', 'satisfied', 'rater', 'rater-4', ?)", (_at(41).isoformat(),))
     old.close()
@@ -59,6 +59,7 @@ def test_an_old_file_keeps_its_ratings_and_gains_one_row_per_step(tmp_path, monk
     first = steps[0]
     assert (first["queued_at"], first["first_called_at"], first["called_at"], first["started_at"], first["ended_at"]) == (
         _at(0).isoformat(), _at(5).isoformat(), _at(6).isoformat(), _at(7).isoformat(), _at(12).isoformat())
+    # Schema 6 did not know when a step joined its line: the step before it ended then (the transfer).
     assert steps[1]["queued_at"] == _at(12).isoformat() and steps[1]["issued_at"] == _at(0).isoformat()
     assert steps[2]["ended_at"] == _at(10).isoformat() and steps[2]["started_at"] is None
     # The old rating was of the ticket's finish: the step it was in, step 1, with its service and number.
@@ -78,5 +79,16 @@ def test_every_action_keeps_the_steps_table_equal_to_the_tickets(hall, clock, st
     hall.transfer(1, "B")
     hall.call_next(1)
     hall.no_show(1)
-    rows = store.conn.execute("SELECT ticket_id, step, service, outcome, window FROM steps ORDER BY 1, 2").fetchall()
-    assert rows == [(a.id, 0, "A", "transferred", 1), (a.id, 1, "B", "waiting", None), (a.id + 1, 0, "A", "no_show", 1)]
+    rows = store.conn.execute("SELECT ticket_id, step, service, outcome, window, queued_at FROM steps"
+                              " ORDER BY 1, 2").fetchall()
+    # The transferred step keeps its place in B's line (transfer_keeps_place) but waits from the transfer.
+    transferred_at = clock().isoformat()
+    assert rows == [(a.id, 0, "A", "transferred", 1, a.issued_at.isoformat()),
+                    (a.id, 1, "B", "waiting", None, transferred_at),
+                    (a.id + 1, 0, "A", "no_show", 1, a.issued_at.isoformat())]
+    assert hall.state.tickets[a.id].place == a.issued_at
+    clock.advance(minutes=4)
+    hall.rejoin("A002")       # back from the no-show: waits again from now, behind the next ones
+    rejoined = store.conn.execute("SELECT step, outcome, queued_at FROM steps WHERE ticket_id = ? AND step = 1",
+                                  (a.id + 1,)).fetchone()
+    assert rejoined == (1, "waiting", clock().isoformat())
