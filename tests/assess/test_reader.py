@@ -1,0 +1,197 @@
+"""Records read back through assess/reader.py from a real hall's file, field by field, beside its writer."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from assess.reader import Reader, ReaderError
+from assess.records import CaseRecord, RatingRecord, StepRecord
+from tests.conftest import TZ
+
+DAY = date(2026, 11, 27)          # the conftest clock's Friday
+HALL = "demo-city"                # config/hall.toml's [hall] code
+
+
+def at(hhmm_ss: str, day: date = DAY) -> datetime:
+    h, m, *s = (int(x) for x in hhmm_ss.split(":"))
+    return datetime(day.year, day.month, day.day, h, m, s[0] if s else 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def visits(hall, clock):
+    """A ticket served at window 1, transferred to B and served at window 3, rated on both steps (the
+    second badly, with reasons and words, which opens a case); a ticket with a matter, finished;
+    a cancelled ticket; and next day's ticket, still waiting."""
+    hall.open_window(1, "zhang", "张敏")
+    hall.open_window(3, "li", "李强")
+    a = hall.issue_ticket("A")                                     # 09:00:00
+    clock.advance(minutes=2)
+    hall.call_next(1)                                              # 09:02
+    clock.advance(minutes=1)
+    hall.start(1)                                                  # 09:03
+    clock.advance(minutes=5)
+    hall.transfer(1, "B")                                          # 09:08
+    clock.advance(minutes=1)
+    hall.call_next(3)                                              # 09:09
+    clock.advance(seconds=30)
+    hall.start(3)                                                  # 09:09:30
+    clock.advance(minutes=4)
+    hall.finish(3)                                                 # 09:13:30
+    clock.advance(seconds=10)
+    hall.record_rating(a.id, 3, "li", "dissatisfied", reasons=["slow", "attitude"], comment="等了很久")  # 09:13:40
+    hall.record_rating(a.id, 1, "zhang", "very_satisfied", channel="tablet", device="tab-1", step=0)
+    clock.advance(minutes=1)
+    m = hall.issue_ticket("A", matter="business-licence")         # 09:14:40
+    clock.advance(minutes=1)
+    hall.call_next(1)                                              # 09:15:40
+    hall.recall(1)
+    clock.advance(minutes=1)
+    hall.start(1)                                                  # 09:16:40
+    clock.advance(minutes=3)
+    hall.finish(1)                                                 # 09:19:40
+    f = hall.issue_ticket("F")
+    clock.advance(minutes=1)
+    hall.cancel(f.number)                                          # 09:20:40
+    clock.advance(days=1)
+    n = hall.issue_ticket("C")                                     # the next day, 09:20:40
+    return a, m, f, n
+
+
+def step(**kw) -> StepRecord:
+    fields = dict(hall=HALL, step=0, business_day=DAY, matter=None, priority=None, first_called_at=None,
+                  called_at=None, calls=0, started_at=None, ended_at=None, window=None, staff=None, post=None)
+    fields.update(kw)
+    fields.setdefault("queued_at", fields["issued_at"])
+    return StepRecord(**fields)
+
+
+def test_steps_are_read_field_by_field_a_transfer_as_two_steps(hall, store, visits):
+    a, m, f, n = visits
+    with Reader(store.path, HALL) as reader:
+        got = reader.steps(DAY, DAY)
+        both = reader.steps(DAY, DAY + timedelta(days=1))
+    assert got == [
+        step(ticket_id=a.id, number="A001", service="A", issued_at=at("9:00"), first_called_at=at("9:02"),
+             called_at=at("9:02"), calls=1, started_at=at("9:03"), ended_at=at("9:08"), outcome="transferred",
+             window=1, staff="zhang"),
+        step(ticket_id=a.id, step=1, number="A001", service="B", issued_at=at("9:00"), queued_at=at("9:08"),
+             first_called_at=at("9:09"), called_at=at("9:09"), calls=1, started_at=at("9:09:30"),
+             ended_at=at("9:13:30"), outcome="finished", window=3, staff="li"),
+        step(ticket_id=m.id, number="A002", service="A", matter="business-licence", issued_at=at("9:14:40"),
+             first_called_at=at("9:15:40"), called_at=at("9:15:40"), calls=2, started_at=at("9:16:40"),
+             ended_at=at("9:19:40"), outcome="finished", window=1, staff="zhang"),
+        step(ticket_id=f.id, number="F001", service="F", issued_at=at("9:19:40"), ended_at=at("9:20:40"),
+             outcome="cancelled"),
+    ]
+    assert both == got + [step(ticket_id=n.id, business_day=DAY + timedelta(days=1), number="C001", service="C",
+                               issued_at=at("9:20:40", DAY + timedelta(days=1)), outcome="waiting")]
+
+
+def test_ratings_are_read_field_by_field_a_bad_one_with_its_reasons(store, visits):
+    a, *_ = visits
+    with Reader(store.path, HALL) as reader:
+        got = reader.ratings(DAY, DAY)
+    common = dict(hall=HALL, ticket_id=a.id, business_day=DAY, number="A001", matter=None, at=at("9:13:40"))
+    assert got == [
+        RatingRecord(rating_id=1, step=1, service="B", window=3, staff="li", level="dissatisfied", channel="rater",
+                     device=None, reasons=("slow", "attitude"), comment="等了很久", **common),
+        RatingRecord(rating_id=2, step=0, service="A", window=1, staff="zhang", level="very_satisfied",
+                     channel="tablet", device="tab-1", reasons=(), comment="", **common),
+    ]
+    assert got[0].bad and not got[1].bad
+
+
+def test_the_bad_ratings_case_is_read_and_an_upheld_appeal_excludes_its_rating(hall, store, clock, visits):
+    a, *_ = visits
+    with Reader(store.path, HALL) as reader:
+        assert reader.cases() == [CaseRecord(
+            hall=HALL, case_id=1, rating_id=1, ticket_id=a.id, step=1, business_day=DAY, number="A001", service="B",
+            matter=None, window=3, staff="li", level="dissatisfied", opened_at=at("9:13:40"), status="verifying")]
+        hall.case_action(1, "appeal", {"username": "li", "role": "staff"}, reason="高峰期排队，非本人原因")
+        hall.case_action(1, "decide_appeal", {"username": "manager", "role": "manager"}, upheld=True,
+                         decision="系统故障导致等候，申诉成立")
+        (case,) = reader.cases(DAY, DAY)
+        rating = reader.ratings(DAY, DAY)[0]
+        assert reader.cases(DAY + timedelta(days=1), DAY + timedelta(days=1)) == []
+    assert (case.appeal, case.status, case.appeal_reason) == ("upheld", "closed", "高峰期排队，非本人原因")
+    assert (rating.rating_id, rating.excluded) == (1, True) and rating.exclusion_reason
+
+
+@pytest.mark.xfail(strict=True, reason="the matter of a transferred ticket: hall/store.py gives it to the later "
+                   "steps' services too, hall/ratings.py to the last step only; it belongs to the step of the "
+                   "service it was chosen for")
+def test_a_transferred_ticket_keeps_its_matter_on_the_step_it_was_chosen_for(hall, store, clock):
+    hall.open_window(1, "zhang", "张敏")
+    hall.open_window(3, "li", "李强")
+    t = hall.issue_ticket("A", matter="business-licence")
+    hall.call_next(1)
+    hall.start(1)
+    hall.transfer(1, "B")
+    hall.call_next(3)
+    hall.start(3)
+    hall.finish(3)
+    hall.record_rating(t.id, 1, "zhang", "satisfied", step=0)
+    with Reader(store.path, HALL) as reader:
+        steps, ratings = reader.steps(DAY, DAY), reader.ratings(DAY, DAY)
+    assert [s.matter for s in steps] == ["business-licence", None]
+    assert ratings[0].matter == "business-licence"
+
+
+def test_records_built_fast_are_the_same_frozen_records(store, visits):
+    with Reader(store.path, HALL) as reader:
+        s, r = reader.steps(DAY, DAY)[0], reader.ratings(DAY, DAY)[0]
+    for record in (s, r):
+        again = type(record)(**{f.name: getattr(record, f.name) for f in dataclasses.fields(record)})
+        assert record == again and hash(record) == hash(again)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            record.staff = "someone"
+
+
+def test_a_reader_reads_one_snapshot_while_the_hall_goes_on_writing(hall, store, visits):
+    reader = Reader(store.path, HALL)
+    try:
+        next_day = DAY + timedelta(days=1)
+        with reader.snapshot():
+            before = reader.steps(next_day, next_day)
+            hall.issue_ticket("C")            # the writer commits while the read is held open
+            assert reader.steps(next_day, next_day) == before
+        assert len(reader.steps(next_day, next_day)) == len(before) + 1
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader.conn.execute("DELETE FROM steps")
+    finally:
+        reader.close()
+
+
+def test_records_reads_all_three_and_counts_its_progress(store, visits):
+    seen = []
+    with Reader(store.path, HALL) as reader:
+        steps, ratings, cases = reader.records(DAY, DAY, progress=lambda done, total: seen.append((done, total)))
+    assert (len(steps), len(ratings), len(cases)) == (4, 2, 1)
+    assert seen[-1] == (7, 7) and all(total == 7 for _, total in seen)
+
+
+def test_star_inputs_are_the_months_entered_for_this_hall(store):
+    rows = [(HALL, "2026-10", {"self_assessment": {"dedication": 95}}, "manager"),
+            (HALL, "2026-11", {"inspection": {"score": 88, "findings": ["窗口无人"]}}, "assessor"),
+            ("other-hall", "2026-11", {"inspection": {"score": 10}}, "assessor"),
+            (HALL, "2025-12", {"inspection": {"score": 70}}, "assessor")]
+    for hall_code, month, inputs, by in rows:   # no writer enters them yet: straight into the table
+        store.conn.execute("INSERT INTO star_months (hall, month, inputs, entered_by, entered_at) VALUES (?,?,?,?,?)",
+                           (hall_code, month, json.dumps(inputs, ensure_ascii=False), by, "2026-11-30T10:00:00+08:00"))
+    with Reader(store.path, HALL) as reader:
+        assert reader.star_inputs(2026) == {
+            "2026-10": {"self_assessment": {"dedication": 95}, "entered_by": "manager",
+                        "entered_at": "2026-11-30T10:00:00+08:00"},
+            "2026-11": {"inspection": {"score": 88, "findings": ["窗口无人"]}, "entered_by": "assessor",
+                        "entered_at": "2026-11-30T10:00:00+08:00"}}
+
+
+def test_a_missing_file_and_a_backwards_range_are_refused(tmp_path, store):
+    with pytest.raises(ReaderError, match="--data-dir"):
+        Reader(tmp_path / "nowhere" / "hallq.db", HALL)
+    with Reader(store.path, HALL) as reader, pytest.raises(ValueError, match="before it starts"):
+        reader.steps(DAY, DAY - timedelta(days=1))
