@@ -1,4 +1,4 @@
-"""The `hallq` command: demo, serve, user add / list / remove, check-config, device-agent.
+"""The `hallq` command: demo, serve, user add / list / remove, check-config, device-agent, report.
 
 `--data-dir` (or HALLQ_DATA_DIR) applies to every command.
 """
@@ -78,7 +78,26 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", parents=[common], help="validate a hall configuration file")
     check.add_argument("file", type=Path)
+
+    report = sub.add_parser("report", parents=[common],
+                            help="the figures of a date range, by staff, window, service, matter or hall: "
+                                 "a table on the terminal, or a CSV or XLSX file")
+    report.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD", help="the first business day")
+    report.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="the last business day")
+    # Checked by _report, not by choices=: a wrong value is one sentence, not argparse's usage.
+    report.add_argument("--by", required=True, metavar="|".join(REPORT_SLICES), help="one row per what")
+    report.add_argument("--format", default="table", metavar="table|csv|xlsx",
+                        help="table (the terminal, the default), csv or xlsx")
+    report.add_argument("--output", type=Path, default=None, metavar="FILE",
+                        help="the file to write (default: report-<range>-<by>.csv or .xlsx here)")
+    report.add_argument("--config", type=Path, default=None,
+                        help="the hall file: the hall's code, names and figure settings (default: the embedded one)")
     return p
+
+
+# The slices `hallq report --by` takes (assess/figures.py DIMENSIONS but the total, which every report ends with).
+REPORT_SLICES = ("staff", "window", "service", "matter", "hall", "day", "month")
+REPORT_FORMATS = ("table", "csv", "xlsx")
 
 
 def main(argv=None) -> int:
@@ -106,6 +125,8 @@ def main(argv=None) -> int:
                 return 2
         if args.command == "user":
             return _user(args, data_dir)
+        if args.command == "report":
+            return _report(args, data_dir)
         if args.command == "serve":
             return _serve(args, data_dir, demo=False)
         if args.command == "demo":
@@ -235,6 +256,118 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
 
     serve(factory, args.host, args.port, on_ready=ready)
     return 0
+
+
+def _report(args, data_dir: Path) -> int:
+    """`hallq report`: read the range through a read-only connection, work the figures out, show or write them."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    def refuse(zh: str, en: str) -> int:
+        print(f"hallq: {zh} ({en})", file=sys.stderr)
+        return 2
+
+    days = {}
+    for flag, text in (("--from", args.start), ("--to", args.end)):
+        try:
+            days[flag] = date.fromisoformat(text)
+        except ValueError:
+            return refuse(f"{flag} {text} 不是日期，请写成 YYYY-MM-DD，例如 2026-11-01。",
+                          f"{flag} {text} is not a date; write it YYYY-MM-DD, e.g. 2026-11-01.")
+    start, end = days["--from"], days["--to"]
+    if end < start:
+        return refuse(f"--to {end} 早于 --from {start}：结束日期不能在开始日期之前。",
+                      f"--to {end} is before --from {start}; the range must end on or after the day it starts.")
+    if args.by not in REPORT_SLICES:
+        return refuse(f"不能按“{args.by}”统计，--by 可选 {'、'.join(REPORT_SLICES)}。",
+                      f"--by {args.by} is not a slice; choose one of {', '.join(REPORT_SLICES)}.")
+    if args.format not in REPORT_FORMATS:
+        return refuse(f"没有“{args.format}”这种格式，--format 可选 table、csv、xlsx。",
+                      f"--format {args.format} is not a format; choose table, csv or xlsx.")
+
+    from tqdm import tqdm
+    from assess.export import Report, text_table, write_csv, write_xlsx
+    from assess.figures import FigureSettings, figures
+    from assess.reader import Reader, ReaderError
+    from config import load_config
+    from hall.workdays import Workdays
+    config = load_config(args.config)
+    try:
+        reader = Reader(Path(data_dir) / "hallq.db", config.code)
+    except ReaderError as exc:
+        return refuse(exc.message, exc.message_en)
+    # The bar is for a person watching a long run; a pipe or a log gets only the result.
+    bar = tqdm(desc="读取记录 reading", unit="条", leave=False, disable=not sys.stderr.isatty())
+
+    def advance(done: int, total: int) -> None:
+        bar.total, bar.n = total, done
+        bar.refresh()
+    try:
+        steps, ratings, cases = reader.records(start, end, progress=advance)
+        labels = _report_labels(args.by, config, reader)
+    finally:
+        reader.close()
+    bar.set_description("计算指标 computing")
+    rules = config.ratings
+    settings = FigureSettings(service_level_minutes=rules.service_level_minutes,
+                              case_deadline_days=rules.case_deadline_days,
+                              service_limit_minutes=rules.service_limit_minutes)
+    workdays = Workdays(closed=config.queue.holidays, extra_workdays=config.calendar.extra_workdays,
+                        extra_holidays=config.calendar.extra_holidays, tz=config.timezone)
+    today = datetime.now(ZoneInfo(config.timezone)).date()
+    common = dict(settings=settings, today=today, workdays=workdays)
+    report = Report(rows=figures(steps, ratings, cases, by=args.by, **common), by=args.by, start=start, end=end,
+                    hall=config.name, hall_en=config.name_en, labels=labels,
+                    total=figures(steps, ratings, cases, by="total", **common)[0])
+    if args.format == "table":
+        bar.close()
+        if args.output is None:
+            sys.stdout.write(text_table(report))
+        else:
+            args.output.write_text(text_table(report), encoding="utf-8")
+            print(f"hallq: 已写入 {args.output}。 (Wrote {args.output}.)")
+        return 0
+    output = args.output or Path(f"report-{_range_name(start, end)}-{args.by}.{args.format}")
+    bar.set_description(f"写入 writing {output.name}")
+    try:
+        (write_xlsx if args.format == "xlsx" else write_csv)(report, output, progress=advance)
+    except OSError as exc:
+        bar.close()
+        return refuse(f"无法写入 {output}（{exc.strerror}），请换一个位置，例如 --output /tmp/{output.name}。",
+                      f"{output} cannot be written ({exc.strerror}); choose another place, e.g. "
+                      f"--output /tmp/{output.name}.")
+    bar.close()
+    print(f"hallq: 已写入 {output}：{len(report.rows)} 行，{len(steps)} 个环节、{len(ratings)} 条评价、"
+          f"{len(cases)} 件差评工单。 (Wrote {output}: {len(report.rows)} rows from {len(steps)} steps, "
+          f"{len(ratings)} ratings and {len(cases)} cases.)")
+    return 0
+
+
+def _report_labels(by: str, config, reader) -> dict:
+    """The names shown beside a report's keys: a clerk's name, a window's, a service's, a matter's."""
+    if by == "staff":
+        return reader.staff_names()
+    if by == "window":
+        return {w.id: w.name for w in config.windows}
+    if by == "service":
+        return {s.code: s.name for s in config.services}
+    if by == "matter":
+        return {m.code: m.name for s in config.services for m in s.matters}
+    if by == "hall":
+        return {config.code: config.name}
+    return {}
+
+
+def _range_name(start, end) -> str:
+    """2026-11 for a whole month, 2026 for a whole year, the day for one day, else both ends."""
+    from datetime import timedelta
+    if start == end:
+        return start.isoformat()
+    if start.day == 1 and (end + timedelta(days=1)).day == 1 and (start.year, start.month) == (end.year, end.month):
+        return f"{start.year:04d}-{start.month:02d}"
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return f"{start.year:04d}"
+    return f"{start.isoformat()}_{end.isoformat()}"
 
 
 # The meta row that says the demo made this database: only such a directory gets the
