@@ -6,12 +6,16 @@ attributed to the step itself (its window, clerk, service and matter), not to
 whoever reports it. "Unrated" (level None) is recorded by the hall when the
 window's rating time passes; the phone may still rate that step within its
 time, replacing the "unrated", never a rating.
+
+What the rating screens may offer comes from here too: `awaiting_at_window`
+(the one step a window's tablet may rate now, `tablet_refusal` for anything
+else) and `phone_offer` (the steps the phone page may still rate).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Callable, Iterable, NamedTuple, Optional
 
 from hall.errors import HallError
 from hall.model import BAD_LEVELS, FINISHED, RATING_CHANNELS, RATING_LEVELS, RATING_NAMES, Rating, RatingRules, Ticket
@@ -66,14 +70,9 @@ def rate(t: Ticket, *, level: Optional[str], channel: str, now: datetime, rules:
     served = served_steps(t)
     chosen = _chosen_step(t, served, step, window)
     if existing is not NOTHING and not (existing is UNRATED and level is not None and channel == "phone"):
-        raise HallError("already_rated", f"{t.number} 的这次办理已经评价过，每次办理只能评价一次。",
-                        f"{t.number} has already been rated for this service; one rating per service.")
+        raise already_rated(t)
     if channel == "phone" and now - chosen.ended_at > timedelta(hours=rules.phone_hours):
-        hours = f"{rules.phone_hours:g}"
-        raise HallError("rating_too_late", f"办理结束已超过{hours}小时，不能再在手机上评价。"
-                        "如有意见或建议，请拨打12345政务服务便民热线或到大厅服务台反映。",
-                        f"The service ended more than {hours} hours ago, so it can no longer be rated on the phone;"
-                        " for comments call the 12345 hotline or ask at the hall's service desk.")
+        raise too_late(rules)
     return Rating(ticket_id=t.id, business_day=t.business_day, window=chosen.window, staff=chosen.staff,
                   level=level, channel=channel, device=device, at=now, step=chosen.step, number=t.number,
                   service=chosen.service, matter=chosen.matter, reasons=reasons, comment=comment)
@@ -84,8 +83,7 @@ def _chosen_step(t: Ticket, served: list[ServedStep], step: Optional[int], windo
         if window is not None:
             served = [s for s in served if s.window == window]
         if not served:
-            raise HallError("not_served", f"{t.number} 还没有办理完成，办理完成后才能评价。",
-                            f"{t.number} has not been served yet; it can be rated once service ends.")
+            raise not_served(t)
         return served[-1]
     found = next((s for s in served if s.step == step), None)
     if found is None:
@@ -124,3 +122,112 @@ def _bad_rating_words(level, reasons, comment, channel, rules: RatingRules) -> t
         raise HallError("comment_too_long", f"意见最多{rules.comment_chars}个字，请删减后再提交。",
                         f"The comment is longer than {rules.comment_chars} characters; shorten it and send again.", 400)
     return tuple(dict.fromkeys(reasons)), comment
+
+
+# -- the refusals every channel shares ------------------------------------------------
+
+def already_rated(t: Ticket) -> HallError:
+    return HallError("already_rated", f"{t.number} 的这次办理已经评价过，每次办理只能评价一次。",
+                     f"{t.number} has already been rated for this service; one rating per service.")
+
+
+def not_served(t: Ticket) -> HallError:
+    return HallError("not_served", f"{t.number} 还没有办理完成，办理完成后才能评价。",
+                     f"{t.number} has not been served yet; it can be rated once service ends.")
+
+
+def too_late(rules: RatingRules) -> HallError:
+    """The phone's refusal past `phone_hours`; the phone page shows this sentence instead of its buttons."""
+    hours = f"{rules.phone_hours:g}"
+    return HallError("rating_too_late", f"办理结束已超过{hours}小时，不能再在手机上评价。"
+                     "如有意见或建议，请拨打12345政务服务便民热线或到大厅服务台反映。",
+                     f"The service ended more than {hours} hours ago, so it can no longer be rated on the phone;"
+                     " for comments call the 12345 hotline or ask at the hall's service desk.")
+
+
+# -- the window's tablet --------------------------------------------------------------
+
+class Awaiting(NamedTuple):
+    """The step that waits for its rating at a window now, and until when."""
+    ticket: Ticket
+    step: ServedStep
+    until: datetime
+
+
+def awaiting_at_window(tickets: Iterable[Ticket], window: int, rated, now: datetime,
+                       seconds: float) -> Optional[Awaiting]:
+    """The step a window's tablet offers now, or None.
+
+    It is the finish of the ticket finished last at `window` (a later finish there means the
+    next citizen stands at the window), while that step has no record (`rated`: today's
+    (ticket id, step) pairs with a rating or an "unrated") and its rating time, `seconds`
+    after the finish (the window's rating_timeout), runs. As for the serial rater, only a
+    finish is offered: a step transferred on is rated on the phone.
+    """
+    last = None
+    for t in tickets:
+        if t.status == FINISHED and t.window == window and t.finished_at is not None:
+            if last is None or (t.finished_at, t.id) > (last.finished_at, last.id):
+                last = t
+    if last is None or (last.id, len(last.steps)) in rated:
+        return None
+    until = last.finished_at + timedelta(seconds=seconds)
+    if now >= until:
+        return None
+    return Awaiting(last, served_steps(last)[-1], until)
+
+
+def tablet_refusal(t: Optional[Ticket], window: int, awaiting: Optional[Awaiting], rated, now: datetime,
+                   seconds: float) -> Optional[HallError]:
+    """Why a window's tablet may not rate ticket `t` now; None when `t` is the step awaiting there.
+
+    The tablet is a public page on the hall's LAN: it may rate the one step `awaiting_at_window`
+    offers, never another ticket, whatever it sends.
+    """
+    if t is not None and awaiting is not None and awaiting.ticket.id == t.id:
+        return None
+    if t is None:
+        return HallError("unknown_ticket", "找不到要评价的号。", "No such ticket today.", 404)
+    n = t.number
+    phone, phone_en = "请扫描号票上的二维码在手机上评价。", "rate it on the phone through the QR code on the ticket."
+    if t.status != FINISHED:
+        if any(s.window == window for s in served_steps(t)):
+            return HallError("not_rating_now", f"{n} 已转到其他业务继续办理，本窗口的这次办理{phone}",
+                             f"{n} went on to another service; {phone_en}")
+        return not_served(t)
+    if t.window != window:
+        return HallError("wrong_window", f"{n} 不是在本窗口办理的，请在办理的窗口评价，或{phone}",
+                         f"{n} was not served at window {window}; rate it at the window that served it, or {phone_en}")
+    if (t.id, len(t.steps)) in rated:
+        return already_rated(t)
+    if now >= t.finished_at + timedelta(seconds=seconds):
+        return HallError("rating_time_over", f"{n} 在窗口评价的时间已过（办理结束后{seconds:g}秒内）。如需评价，{phone}",
+                         f"The time to rate {n} at the window ({seconds:g} s after service) is over; {phone_en}")
+    return HallError("not_rating_now", f"本窗口已在为下一位群众办理，{n} {phone}",
+                     f"The window has served the next citizen since; {phone_en}")
+
+
+# -- the phone -------------------------------------------------------------------------
+
+class PhoneOffer(NamedTuple):
+    """What the phone page may rate of a ticket: open steps (with until when), rated ones, late ones."""
+    open: list            # [(ServedStep, until)]: no rating yet (or "unrated"), within phone_hours
+    rated: list           # [(ServedStep, level)]
+    late: list            # [ServedStep]: no rating, and phone_hours have passed
+
+
+def phone_offer(t: Ticket, existing_of: Callable[[int], object], now: datetime, rules: RatingRules) -> PhoneOffer:
+    """Each served step of `t` as the phone sees it; `existing_of(step)` is the store's record
+    (NOTHING, UNRATED or a level). The same limits as `rate` with channel "phone"."""
+    offer = PhoneOffer([], [], [])
+    for s in served_steps(t):
+        existing = existing_of(s.step)
+        if existing is NOTHING or existing is UNRATED:
+            until = s.ended_at + timedelta(hours=rules.phone_hours)
+            if now - s.ended_at > timedelta(hours=rules.phone_hours):
+                offer.late.append(s)
+            else:
+                offer.open.append((s, until))
+        else:
+            offer.rated.append((s, existing))
+    return offer
