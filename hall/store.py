@@ -398,6 +398,16 @@ class Store:
                     self.conn.execute("ROLLBACK")
                     raise
 
+    def _durable_commit(self) -> None:
+        """COMMIT, on a native thread when the server runs on gevent (hall/server.py).
+
+        With synchronous=FULL the COMMIT waits for the disk (fsync, and now and then a WAL
+        checkpoint): done in the loop it would stop every socket and request for that long.
+        The caller keeps the store's lock, so nothing else uses the connection meanwhile.
+        """
+        from hall.server import run_in_thread
+        run_in_thread(self.conn.execute, "COMMIT")
+
     @property
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -463,7 +473,7 @@ class Store:
                     c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('business_day', ?)", (day,))
                 if change.day_closed:
                     c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day_closed', ?)", (day,))
-                c.execute("COMMIT")
+                self._durable_commit()
             except BaseException:
                 c.execute("ROLLBACK")
                 raise
@@ -526,7 +536,7 @@ class Store:
                         (a.code, a.service, a.day.isoformat(), a.slot_start.strftime("%H:%M"),
                          a.slot_end.strftime("%H:%M"), a.name, a.id_hash, a.id_masked, a.status, now.isoformat(),
                          a.matter))
-                self.conn.execute("COMMIT")
+                self._durable_commit()
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
@@ -621,7 +631,7 @@ class Store:
             try:
                 self.conn.execute("INSERT OR REPLACE INTO notices (ticket_id, business_day, outcome, at) VALUES (?,?,?,?)",
                                   (ticket_id, day.isoformat(), outcome, at.isoformat()))
-                self.conn.execute("COMMIT")
+                self._durable_commit()
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
@@ -654,7 +664,7 @@ class Store:
                     " ON CONFLICT(username) DO UPDATE SET name=excluded.name, role=excluded.role,"
                     " password_hash=excluded.password_hash, active=1",
                     (username, name, role, password_hash, now.isoformat()))
-                self.conn.execute("COMMIT")
+                self._durable_commit()
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
@@ -703,7 +713,7 @@ class Store:
                 # Its sessions end with it, in the same transaction (also when `hallq user remove` runs
                 # beside the server: the server's next look-up finds them ended).
                 _end_sessions(self.conn, "username = ?", (username,), "account_removed", datetime.now().astimezone())
-                self.conn.execute("COMMIT")
+                self._durable_commit()
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
@@ -758,7 +768,7 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
-                self.conn.execute("COMMIT")
+                self._durable_commit()
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
