@@ -34,7 +34,9 @@ $(VENV)/.installed: pyproject.toml | system
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
+# Apache ECharts for the assessment pages, pinned and checked (assess/vendor.py); instant once present.
 venv: system $(VENV)/.installed
+	@$(PY) -m assess.vendor
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

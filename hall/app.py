@@ -95,6 +95,8 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     from kiosk import bp as kiosk_bp
     for bp in (kiosk_bp, counter_bp, display_bp):
         app.register_blueprint(bp)
+    from assess.views import init_app as init_assess
+    init_assess(app)   # the assessment pages and their API: figures, cases, star ratings, reports
 
     @app.get("/")
     def index():

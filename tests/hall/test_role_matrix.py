@@ -10,6 +10,9 @@ import pytest
 from tests.conftest import PASSWORD, login
 
 PUBLIC, STAFF, WINDOW, MANAGER = "public", "staff", "window", "manager"
+# The assessments: READER (assessor, manager, admin), SIGNED_IN (any account: staff see their own cases);
+# their pages answer a sign-in form without a session and, READER_PAGE, a 403 page to staff.
+READER, SIGNED_IN, READER_PAGE, SIGNED_IN_PAGE = "reader", "signed_in", "reader_page", "signed_in_page"
 
 REQUIRED = {
     # pages and files: anyone; their scripts sign in through the API
@@ -31,11 +34,25 @@ REQUIRED = {
     "api.resume": WINDOW,
     # managers
     "api.add_appointments": MANAGER, "api.list_appointments": MANAGER, "api.events": MANAGER,
+    # the assessment pages (assess/views.py) and their API (assess/api.py)
+    "assess.static": PUBLIC, "assess.figures_page": READER_PAGE, "assess.stars_page": READER_PAGE,
+    "assess.report_page": READER_PAGE, "assess.cases_page": SIGNED_IN_PAGE, "assess.case_page": SIGNED_IN_PAGE,
+    "assess_api.figures": READER, "assess_api.drill": READER, "assess_api.export": READER,
+    "assess_api.start_export": READER, "assess_api.export_progress": READER, "assess_api.export_file": READER,
+    "assess_api.stars": READER, "assess_api.enter_stars": READER,
+    "assess_api.list_cases": SIGNED_IN, "assess_api.get_case": SIGNED_IN,
+    # a case's steps: the hall checks each step's role (hall/cases.py); an assessor takes none
+    "assess_api.case_action": STAFF,
 }
 
-CALLERS = ("anonymous", "staff_of_this_window", "staff_of_another_window", "manager", "admin")
+CALLERS = ("anonymous", "staff_of_this_window", "staff_of_another_window", "manager", "admin", "assessor")
+STAFF_CALLERS = ("staff_of_this_window", "staff_of_another_window")
 REFUSED = {  # (requirement, caller) -> the exact refusal; any other pair must not be refused
-    **{(need, "anonymous"): (401, "not_signed_in") for need in (STAFF, WINDOW, MANAGER)},
+    **{(need, "anonymous"): (401, "not_signed_in") for need in (STAFF, WINDOW, MANAGER, READER, SIGNED_IN)},
+    # the read-only assessor reads the assessments and can do nothing at a window or as a manager
+    **{(need, "assessor"): (403, "forbidden") for need in (STAFF, WINDOW, MANAGER)},
+    **{(READER, who): (403, "forbidden") for who in STAFF_CALLERS},
+    **{(READER_PAGE, who): (403, None) for who in STAFF_CALLERS},     # a page: the 403 sentence is HTML
     (WINDOW, "staff_of_another_window"): (403, "forbidden"),
     (MANAGER, "staff_of_this_window"): (403, "forbidden"),
     (MANAGER, "staff_of_another_window"): (403, "forbidden"),
@@ -55,7 +72,8 @@ def test_every_route_says_who_may_call_it(app):
 def _url(rule, token):
     """The rule's path for window 1, ticket A001 (its token), and a file that is not there."""
     return rule.rule.replace("<int:window_id>", "1").replace("<int:window>", "1").replace(
-        "<number>", "A001").replace("<token>", token).replace("<path:filename>", "none.js")
+        "<number>", "A001").replace("<token>", token).replace("<path:filename>", "none.js").replace(
+        "<int:case_id>", "1").replace("<action>", "appeal").replace("<job_id>", "none")
 
 
 def _caller(app, who):
@@ -64,7 +82,7 @@ def _caller(app, who):
         login(c, "zhang", window=1)
     elif who == "staff_of_another_window":
         login(c, "li", window=2)
-    elif who in ("manager", "admin"):
+    elif who in ("manager", "admin", "assessor"):
         login(c, who, window=None)
     return c
 
@@ -73,6 +91,7 @@ def _caller(app, who):
 def test_each_route_answers_each_caller_as_the_table_says(app, clock, who):
     from hall import auth
     app.extensions["hallq"].store.put_user("admin", "管理员", "admin", auth.hash_password(PASSWORD), clock())
+    app.extensions["hallq"].store.put_user("assessor", "刘考评", "assessor", auth.hash_password(PASSWORD), clock())
     token = app.test_client().post("/api/tickets", json={"service": "A"}).get_json()["token"]
     wrong = []
     for rule in sorted(_rules(app), key=lambda r: r.rule):
