@@ -1,10 +1,11 @@
-"""The hall's screens: /display, the hall board for a TV, and /board, the
-manager's live board of every window and service.
+"""The hall's screens: /display, the hall board for a TV; /board, the
+manager's live board of every window and service; and /rater/<window>, the
+citizen's rating tablet at one window.
 
 Both are thin pages fed by the hall's Socket.IO snapshot and events through
 the live link every page shares (hall/static/live.js).
 """
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 bp = Blueprint("display", __name__, template_folder="templates",
                static_folder="static", static_url_path="/display/static")
@@ -31,3 +32,14 @@ def display():
 def board():
     """The manager's live board; the page itself asks for a manager login."""
     return render_template("display/board.html")
+
+
+@bp.get("/rater/<int:window>")
+def rater(window):
+    """The citizen-facing rating tablet of one window (public: it rates only what waits there)."""
+    hall = current_app.extensions["hallq"]
+    cfg = hall.config.window(window)
+    if cfg is None:
+        return render_template("display/rater_missing.html", hall_name=hall.config.name, window=window), 404
+    return render_template("display/rater.html", window=cfg, hall_name=hall.config.name,
+                           hall_name_en=hall.config.name_en)

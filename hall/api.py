@@ -184,6 +184,40 @@ def progress_rejoin(token):
     return jsonify(hall.progress(token))
 
 
+@bp.post("/progress/<token>/rating")
+def progress_rating(token):
+    """The citizen rates a served step from the phone page, within `[ratings] phone_hours` after it
+    ended: `{level, step?, reasons?, comment?}`; answers like `GET /api/progress/<token>`."""
+    data = _body()
+    step = data.get("step")
+    if step is not None and (not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= 999):
+        raise HallError("invalid_field", "字段 'step' 必须是办理步骤的序号（0 起的整数）。",
+                        "Field 'step' must be the number of a step of the visit (a whole number from 0).", 400)
+    hall = _hall()
+    hall.rate_by_token(token, data.get("level"), step=step, reasons=data.get("reasons"), comment=data.get("comment"))
+    return jsonify(hall.progress(token))
+
+
+@bp.get("/rater/<int:window_id>")
+def rater_state(window_id):
+    """The window's tablet: the step waiting for its rating there now (or null), the reasons, the time left."""
+    from hall.rating_screens import tablet_state
+    return jsonify(tablet_state(_hall(), window_id))
+
+
+@bp.post("/rater/<int:window_id>/rating")
+def rater_rating(window_id):
+    """The window's tablet rates the step waiting for its rating there now, and no other:
+    `{ticket_id, level, reasons?, comment?}`."""
+    from hall.rating_screens import rate_at_tablet, tablet_state
+    data = _body()
+    hall = _hall()
+    r = rate_at_tablet(hall, window_id, data.get("ticket_id"), data.get("level"), reasons=data.get("reasons"),
+                       comment=data.get("comment"))
+    return jsonify({"rated": {"ticket_id": r.ticket_id, "number": r.number, "step": r.step, "level": r.level},
+                    "state": tablet_state(hall, window_id)})
+
+
 @bp.post("/tickets/<number>/cancel")
 def cancel_ticket(number):
     auth.require_role("staff")

@@ -7,7 +7,8 @@ event kind and check that the public audiences get no personal data.
 - screens: the hall display, window screens, the kiosk (public)
 - counter: the counter page of one window (a signed-in clerk of that window, or a manager)
 - board: the managers' board (manager, admin)
-- rater: the citizen-facing tablet rater of one window (public)
+- rater: the citizen-facing tablet rater of one window (public); its snapshot says which step
+  waits for its rating there (hall/rating_screens.py, `tablet_state`)
 - phone: one ticket's phone page, joined with the ticket's unguessable token (public);
   it gets `progress` messages built by push.py, never the hall's events
 
@@ -63,6 +64,11 @@ PUBLIC_EVENT_FIELDS = frozenset({
     "device", "kind", "state", "detail",
 })
 PUBLIC_CALL_FIELDS = ("number", "service", "window", "window_name", "window_name_en", "at", "seq", "recall", "status")
+# What the phone page is told of its ticket's ratings (hall/rating_screens.py): which served steps
+# it may still rate and until when, which are rated and at what level; never by whom it was served.
+PUBLIC_RATING_FIELDS = ("steps", "until", "rated", "too_late", "reasons", "comment_chars")
+PUBLIC_RATING_STEP_FIELDS = ("step", "service", "service_name", "service_name_en", "window", "window_name",
+                             "window_name_en", "ended_at", "until")
 
 
 def room(audience: str, key: object = None) -> str:
@@ -76,6 +82,14 @@ def public_ticket(t: Optional[dict]) -> Optional[dict]:
     out = {k: t.get(k) for k in PUBLIC_TICKET_FIELDS if k in t}
     if "steps" in t:
         out["steps"] = [{k: s.get(k) for k in PUBLIC_STEP_FIELDS if k in s} for s in t["steps"]]
+    return out
+
+
+def public_rating(r: dict) -> dict:
+    """A ticket's rating offer as its phone page may see it."""
+    out = {k: r.get(k) for k in PUBLIC_RATING_FIELDS}
+    out["steps"] = [{k: s.get(k) for k in PUBLIC_RATING_STEP_FIELDS} for s in r.get("steps", [])]
+    out["rated"] = [{"step": x.get("step"), "level": x.get("level")} for x in r.get("rated", [])]
     return out
 
 
@@ -138,10 +152,3 @@ def public_snapshot(s: dict) -> dict:
     out["waiting"] = [public_ticket(t) for t in s.get("waiting", [])]
     out["recent_calls"] = [{k: c.get(k) for k in PUBLIC_CALL_FIELDS} for c in s.get("recent_calls", [])]
     return out
-
-
-def rater_snapshot(s: dict, window: int) -> dict:
-    """What a window's tablet rater starts from: the hall's name and that window."""
-    win = next((w for w in s.get("windows", []) if w.get("id") == window), None)
-    return {"seq": s["seq"], "now": s["now"], "business_day": s["business_day"], "hall": s["hall"],
-            "window": public_window(win)}

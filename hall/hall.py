@@ -313,6 +313,8 @@ class Hall:
         """The phone page /t/<token> rates its ticket's served step, today or within the hall's
         phone time (RatingRules.phone_hours) on a later day."""
         with self._lock:
+            # The clock first: past midnight, the ticket is of an earlier day even before the ticker says so.
+            self._housekeeping(self.clock())
             t = self.ticket_by_token(token)
             if t is None:
                 raise HallError("unknown_ticket", "找不到这张号，请核对二维码或链接。",
@@ -591,9 +593,14 @@ class Hall:
     def progress(self, token: str) -> dict:
         """What the phone page shows: the ticket (public fields only), people ahead, estimated wait,
         its queue's length, where to go."""
-        if self.ticket_by_token(token) is None:
+        t = self.ticket_by_token(token)
+        if t is None:
             raise HallError("unknown_ticket", "找不到这个号，请核对链接。", "No such ticket; check the link.", 404)
-        return self.progress_many([token])[token][1]
+        found = self.progress_many([token]).get(token)
+        if found is not None:
+            return found[1]
+        with self._lock:   # a ticket of an earlier day: done with the queue, its steps still rated on the phone
+            return self._progress_json(t, 0, None, 0)
 
     def progress_many(self, tokens: list[str], services: Optional[set] = None,
                       known: Optional[dict] = None) -> dict[str, tuple]:
@@ -610,6 +617,7 @@ class Hall:
         now = self.clock()
         known = known or {}
         out: dict[str, tuple] = {}
+        from hall import rating_screens
         with self._lock:
             chosen = [self._ticket_of_token(token) for token in tokens]
             wanted = {t.service for t in chosen if t is not None} if services is None else services
@@ -630,7 +638,8 @@ class Hall:
                     wait = estimate.minutes_until(self._call_time(fc, t), now)
                 # What the phone shows of its own ticket; the line's length rides along with the
                 # next change (a new ticket behind it changes nothing for this citizen).
-                fingerprint = (t.status, t.service, t.window, len(t.calls), ahead, wait, t.finished_at)
+                fingerprint = (t.status, t.service, t.window, len(t.calls), ahead, wait, t.finished_at,
+                               rating_screens.phone_fingerprint(self, t))
                 if known.get(token) == fingerprint:
                     continue
                 out[token] = (fingerprint, self._progress_json(t, ahead, wait, count))
@@ -643,12 +652,13 @@ class Hall:
             until = t.finished_at + timedelta(minutes=self.config.queue.rejoin_minutes)
             if until > self.clock():
                 rejoin_until = until.astimezone(self.engine.tz).isoformat(timespec="seconds")
+        from hall import rating_screens
         from hall.audiences import public_ticket
         return {"ticket": public_ticket(self.ser.ticket(t)), "ahead": ahead, "wait_minutes": wait,
                 "waiting": waiting, "window_name": window.name if window else None,
                 "window_name_en": window.name_en if window else None,
                 "hall": {"name": self.config.name, "name_en": self.config.name_en},
-                "rejoin_until": rejoin_until, "seq": self.state.last_seq,
+                "rejoin_until": rejoin_until, "rating": rating_screens.phone_rating(self, t), "seq": self.state.last_seq,
                 "now": self.clock().astimezone(self.engine.tz).isoformat(timespec="seconds")}
 
     def snapshot(self) -> dict:

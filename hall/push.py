@@ -12,7 +12,10 @@ It gets a `snapshot` first, then the events its audience may see. Every event
 carries its `seq` and `prev`, the seq of the event this room was sent before
 it: a client whose last known seq is below `prev` missed one and emits
 `snapshot_request`. A phone gets `progress` messages (its ticket's place,
-people ahead, wait and its queue's length) instead of the hall's events.
+people ahead, wait and its queue's length) instead of the hall's events. The
+board is also sent `rating_figures` (today's rating figures) after each event
+that may change them; a window's tablet starts from the step waiting for its
+rating there (hall/rating_screens.py).
 
 Each client's messages are handled one at a time on its own connection
 (async_handlers=False) and metered by a token bucket: a flood is dropped, and a
@@ -30,7 +33,7 @@ from flask_socketio import SocketIO, disconnect, emit, join_room
 from flask_socketio import ConnectionRefusedError as Refused
 
 from hall import audiences as aud
-from hall import auth
+from hall import auth, rating_screens
 from hall.errors import HallError
 
 log = logging.getLogger(__name__)
@@ -72,6 +75,7 @@ class Push:
         self.phones: dict[str, set] = {}           # token -> sids following it
         self.sent_progress: dict[str, tuple] = {}  # token -> (fingerprint, seq) last sent
         self._dirty: Optional[set] = None          # services whose phones need new progress
+        self.boards: set = set()                   # sids of the board audience, told the rating figures
         self._wake = None
 
     # -- joining ------------------------------------------------------------------
@@ -117,20 +121,25 @@ class Push:
             join_room(aud.room(aud.COUNTER))
         else:
             join_room(aud.room(audience, key))
+            if audience == aud.BOARD:
+                self.boards.add(sid)
         emit("snapshot", self.snapshot_for(audience, key))
 
     def snapshot_for(self, audience: str, key) -> dict:
         if audience == aud.PHONE:
             return self.progress_of(key)
+        if audience == aud.RATER:
+            return rating_screens.tablet_state(self.hall, key)
         s = self.hall.snapshot()
         if audience == aud.SCREENS:
             return aud.public_snapshot(s)
-        if audience == aud.RATER:
-            return aud.rater_snapshot(s, key)
+        if audience == aud.BOARD:
+            s["rating_figures"] = rating_screens.board_figures(self.hall)
         return s
 
     def leave(self) -> None:
         c = self.clients.pop(request.sid, None)
+        self.boards.discard(request.sid)
         if c is not None and c["audience"] == aud.PHONE:
             sids = self.phones.get(c["key"])
             if sids is not None:
@@ -173,6 +182,10 @@ class Push:
             out["prev"] = self.prev.get(room, 0)
             self.prev[room] = seq
             self.socketio.emit(event["event"], out, to=room, namespace=NAMESPACE)
+        if self.boards and event["event"] in rating_screens.FIGURE_EVENTS:
+            # Not an event (no seq): the board replaces its figures with each one it is sent.
+            self.socketio.emit("rating_figures", rating_screens.board_figures(self.hall), to=aud.room(aud.BOARD),
+                               namespace=NAMESPACE)
         if self.phones:
             self._mark(event)
 
@@ -191,7 +204,7 @@ class Push:
             self._wake.set()
 
     def progress_of(self, token: str) -> dict:
-        return self.hall.progress_many([token])[token][1]
+        return self.hall.progress(token)    # an earlier day's ticket too: its phone may still rate it
 
     def run_phones(self) -> None:
         """Send each followed ticket its new progress, coalescing bursts (a background task)."""

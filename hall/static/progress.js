@@ -21,7 +21,9 @@
       "progress.soon": "马上", "progress.offline": "连接中断，正在重新连接…",
       "progress.transferred": "已转至 {service}",
       "progress.priority": "优先 · {name}", "progress.appointment": "预约 · 时段内优先叫号",
-      "progress.keep_open": "此页面会自动更新，无需刷新"
+      "progress.keep_open": "此页面会自动更新，无需刷新",
+      "progress.rate_ask": "请您对本次服务进行评价", "progress.rate_thanks": "谢谢您的评价",
+      "progress.rate_step": "{service} · {window}", "progress.rate_until": "可在 {until} 前评价"
     },
     en: {
       "progress.your_number": "Your number", "progress.loading": "Loading…", "progress.ahead": "Ahead of you",
@@ -35,7 +37,9 @@
       "progress.soon": "now", "progress.offline": "Connection lost, reconnecting…",
       "progress.transferred": "Moved to {service}",
       "progress.priority": "Priority · {name}", "progress.appointment": "Appointment · called first in your slot",
-      "progress.keep_open": "This page updates by itself; no need to reload"
+      "progress.keep_open": "This page updates by itself; no need to reload",
+      "progress.rate_ask": "Please rate our service", "progress.rate_thanks": "Thank you for your rating",
+      "progress.rate_step": "{service} · {window}", "progress.rate_until": "You may rate it until {until}"
     }
   });
 
@@ -88,6 +92,57 @@
       : last.wait_minutes === 0 ? t("progress.soon") : t("progress.minutes", {n: last.wait_minutes});
     $("rejoin").hidden = !last.rejoin_until;
     $("keep").hidden = tk.status !== "waiting" && tk.status !== "called" && tk.status !== "serving";
+    drawRating();
+  }
+
+  // ---- rating (hall/rating_screens.py says which served steps may still be rated) ----
+
+  var picker = null, pickerKey = null, shownStep = null, untilTimer = null;
+
+  function openStep(r) {
+    var now = HallQ.clock.now();
+    return (r.steps || []).filter(function (s) { return now < Date.parse(s.until); })[0] || null;
+  }
+
+  function drawRating() {
+    var r = last.rating || {};
+    var step = openStep(r);
+    $("rating").hidden = !step;
+    $("rating-thanks").hidden = !!step || !(r.rated && r.rated.length);
+    $("rating-late").hidden = !!step || !r.too_late;
+    if (r.too_late) $("rating-late").textContent = en() ? r.too_late.message_en : r.too_late.message;
+    if (untilTimer) { clearTimeout(untilTimer); untilTimer = null; }
+    if (!step) { shownStep = null; return; }
+    var key = JSON.stringify([r.reasons, r.comment_chars]);
+    if (key !== pickerKey) {
+      pickerKey = key;
+      shownStep = null;
+      picker = HallQ.rating.picker($("rating-picker"), {reasons: r.reasons || [], commentChars: r.comment_chars,
+                                                         submit: submitRating});
+    }
+    if (shownStep !== step.step) { shownStep = step.step; picker.reset(); }
+    $("rating-step").textContent = t("progress.rate_step", {service: en() ? step.service_name_en : step.service_name,
+                                                            window: en() ? step.window_name_en : step.window_name});
+    var until = Date.parse(step.until);
+    $("rating-until").textContent = t("progress.rate_until", {
+      until: HallQ.clock.formatDate(until) + " " + HallQ.clock.formatTime(until)});
+    // When the phone's time runs out, ask the hall again: it then says so in its own words.
+    untilTimer = setTimeout(refresh, Math.min(Math.max(0, until - HallQ.clock.now()) + 1000, 2147483000));
+  }
+
+  function submitRating(level, reasons, comment) {
+    var headers = {"Content-Type": "application/json"};
+    if (csrf) headers["X-HallQ-CSRF"] = csrf;   // a browser signed in as staff
+    return fetch("/api/progress/" + encodeURIComponent(token) + "/rating", {
+      method: "POST", credentials: "same-origin", headers: headers,
+      body: JSON.stringify({level: level, step: shownStep, reasons: reasons, comment: comment})
+    }).then(function (res) {
+      return res.json().then(function (body) {
+        if (res.ok && body.ticket) { last = body; draw(); return null; }
+        refresh();   // rated elsewhere meanwhile, or too late: show what holds now
+        return HallQ.i18n.errorText(body);
+      });
+    }).catch(function () { return t("error.network"); });
   }
 
   var pending = null;

@@ -19,12 +19,14 @@ REQUIRED = {
     "index": PUBLIC, "healthz": PUBLIC, "call_audio": PUBLIC, "static": PUBLIC,
     "kiosk.kiosk": PUBLIC, "kiosk.static": PUBLIC,
     "counter_terminal.counter": PUBLIC, "counter_terminal.static": PUBLIC,
-    "display.display": PUBLIC, "display.board": PUBLIC, "display.static": PUBLIC,
+    "display.display": PUBLIC, "display.board": PUBLIC, "display.rater": PUBLIC, "display.static": PUBLIC,
     "progress.progress_page": PUBLIC, "progress.progress_qr": PUBLIC,
     # the public API: the kiosk, the hall's screens, the phone page, signing in and out
     "api.services": PUBLIC, "api.state": PUBLIC, "api.issue_ticket": PUBLIC, "api.check_in": PUBLIC,
     "api.progress": PUBLIC, "api.progress_rejoin": PUBLIC, "api.login": PUBLIC, "api.logout": PUBLIC,
     "api.window_queue": PUBLIC,
+    # the citizen's rating screens: the window's tablet rates only what waits at it, the phone its own ticket
+    "api.progress_rating": PUBLIC, "api.rater_state": PUBLIC, "api.rater_rating": PUBLIC,
     # any signed-in staff member
     "api.me": STAFF, "api.reprint": STAFF, "api.reprints": STAFF, "api.mark_priority": STAFF,
     "api.rejoin": STAFF, "api.cancel_ticket": STAFF,
