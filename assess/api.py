@@ -41,13 +41,14 @@ def with_reader(fn: Callable):
     from assess.reader import Reader, ReaderError
     from hall.server import run_in_thread
     hall = _hall()
+    app = current_app._get_current_object()
 
     def work():
         try:
             reader = Reader(hall.store.path, hall.config.code)
         except ReaderError as exc:
             raise HallError("records_unavailable", exc.message, exc.message_en, 503) from None
-        with reader:
+        with reader, app.app_context():     # an OS thread of its own: the app is named again there
             return fn(reader)
     return run_in_thread(work)
 

@@ -137,6 +137,7 @@ def report_page():
     month = request.args.get("month") or date.fromordinal(last_month).strftime("%Y-%m")
     try:
         start, end = month_range(month)
+        end = max(start, min(end, day))      # this month: up to today
         report = api.with_reader(lambda r: month_report(r, month, start, end, hall.config, day, hall.workdays,
                                                         hall.engine.tz))
     except HallError as err:
