@@ -195,3 +195,23 @@ def test_a_missing_file_and_a_backwards_range_are_refused(tmp_path, store):
         Reader(tmp_path / "nowhere" / "hallq.db", HALL)
     with Reader(store.path, HALL) as reader, pytest.raises(ValueError, match="before it starts"):
         reader.steps(DAY, DAY - timedelta(days=1))
+
+
+def test_a_read_leaves_the_cycle_collector_as_it_found_it(store, visits):
+    import gc
+    with Reader(store.path, HALL) as reader:
+        assert gc.isenabled()
+        reader.records(DAY, DAY)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            reader.records(DAY, DAY)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+
+
+def test_a_ranges_steps_come_in_order_from_the_index_not_a_sort(store):
+    from assess.reader import _STEP_SQL
+    plan = " ".join(row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + _STEP_SQL, ("2026-11-01", "2026-11-30")))
+    assert plan == "SEARCH steps USING INDEX steps_day_ticket (business_day>? AND business_day<?)"
