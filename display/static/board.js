@@ -1,6 +1,7 @@
 /*
  * The manager's live board: every window (clerk, state, current ticket, for
- * how long) and every service (waiting, longest wait in minutes), ticking.
+ * how long) and every service (waiting, longest wait in minutes), ticking;
+ * today's rating figures as the hall sends them (rating_figures).
  * Needs a manager or admin session; without one the page shows its own
  * sign-in form (POST /api/login without a window).
  */
@@ -77,7 +78,14 @@
       "board.col_issued": "取号时间",
       "board.no_reprints": "没有待补打的号。",
       "board.reprint": "补打",
-      "board.reprinted": "{number} 的小票已补打。"
+      "board.reprinted": "{number} 的小票已补打。",
+      "board.ratings": "今日评价",
+      "board.rate_rated": "已评价",
+      "board.rate_satisfaction": "满意率",
+      "board.rate_unrated": "未评价",
+      "board.rate_bad": "差评",
+      "board.rate_open_cases": "差评待办结",
+      "board.rate_overdue_cases": "差评整改逾期"
     },
     en: {
       "board.page_title": "Live board · HallQ",
@@ -144,7 +152,14 @@
       "board.col_issued": "Issued",
       "board.no_reprints": "Nothing to reprint.",
       "board.reprint": "Reprint",
-      "board.reprinted": "{number} was printed again."
+      "board.reprinted": "{number} was printed again.",
+      "board.ratings": "Today's ratings",
+      "board.rate_rated": "rated",
+      "board.rate_satisfaction": "satisfaction",
+      "board.rate_unrated": "unrated",
+      "board.rate_bad": "bad ratings",
+      "board.rate_open_cases": "bad-rating cases open",
+      "board.rate_overdue_cases": "cases overdue"
     }
   });
   /** Device states that need someone: red ones stop the device, amber ones soon will or cannot be told. */
@@ -431,9 +446,26 @@
     });
   }
 
+  // ---- today's rating figures (the hall works them out and sends them: rating_figures) ----
+
+  function drawRatings() {
+    var f = state.rating_figures;
+    if (!f) return;
+    $("rate-rated").textContent = String(f.rated);
+    // Satisfaction = (very satisfied + satisfied + basic) / rated; nothing rated yet: "—".
+    $("rate-satisfaction").textContent = f.satisfaction == null ? t("board.nobody")
+      : (Math.round(f.satisfaction * 1000) / 10).toFixed(1) + "%";
+    $("rate-unrated").textContent = String(f.unrated);
+    $("rate-bad").textContent = String(f.bad);
+    $("rate-open-cases").textContent = String(f.open_cases);
+    $("rate-overdue-cases").textContent = String(f.overdue_cases);
+    $("rate-bad").parentNode.setAttribute("data-level", f.bad ? "alarm" : "");
+    $("rate-overdue-cases").parentNode.setAttribute("data-level", f.overdue_cases ? "alarm" : "");
+  }
+
   function drawAll() {
     if (!state) return;
-    drawHall(); drawWindows(); drawServices(); drawSummary(); drawDevices(); drawReprints(); tick();
+    drawHall(); drawWindows(); drawServices(); drawSummary(); drawRatings(); drawDevices(); drawReprints(); tick();
   }
 
   setInterval(tick, 1000);
@@ -445,6 +477,7 @@
     ended: function () { showLogin(""); },
     snapshot: function (s) { state = s; drawAll(); loadReprints(); },
     device_changed: function (e) { if (state) deviceChanged(e); },
+    rating_figures: function (f) { if (state) { state.rating_figures = f; drawRatings(); } },
     ticket_printed: function () { loadReprints(); },
     window_changed: function (e) {
       if (!state) return;

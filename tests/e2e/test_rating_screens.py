@@ -1,6 +1,8 @@
 """The citizen's rating screens in Chromium: the window's tablet and the phone page, rated as a citizen would."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -128,3 +130,33 @@ def test_a_bad_rating_from_the_phone_with_two_reasons_and_words(hall_server, ope
     expect(phone.locator("#rating-thanks")).to_be_visible()
     expect(phone.locator("#rating")).to_be_hidden()
 
+
+def test_the_board_shows_todays_rating_figures_live(hall_server, open_page, api):
+    board = open_page(hall_server.url + "/board", 1600, 900)
+    board.fill("#login-username", "manager")
+    board.fill("#login-password", PASSWORD)
+    board.click("#login-submit")
+    expect(board.locator("#ratings-card")).to_be_visible()
+    expect(board.locator("#windows tr")).not_to_have_count(0)     # the snapshot is drawn, figures and all
+    rated = int(board.locator("#rate-rated").inner_text())
+    bad = int(board.locator("#rate-bad").inner_text())
+
+    clerk = api()
+    clerk.sign_in("zhang", PASSWORD, window=6)
+    try:
+        good = clerk.issue("D")
+        serve(clerk, 6, good["number"])
+        clerk.post("/api/rater/6/rating", {"ticket_id": good["id"], "level": "very_satisfied"})
+        expect(board.locator("#rate-rated")).to_have_text(str(rated + 1))
+        poor = clerk.issue("D")
+        serve(clerk, 6, poor["number"])
+        clerk.post("/api/rater/6/rating", {"ticket_id": poor["id"], "level": "dissatisfied", "reasons": ["slow"]})
+        expect(board.locator("#rate-rated")).to_have_text(str(rated + 2))
+        expect(board.locator("#rate-bad")).to_have_text(str(bad + 1))
+        expect(board.locator("#rate-bad").locator("..")).to_have_attribute("data-level", "alarm")
+    finally:
+        clerk.post("/api/logout")
+    # Worked out by the hall: a reloaded board's snapshot says the same.
+    board.reload()
+    expect(board.locator("#rate-rated")).to_have_text(str(rated + 2))
+    expect(board.locator("#rate-satisfaction")).to_have_text(re.compile(r"^\d{1,3}\.\d%$"))
