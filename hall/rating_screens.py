@@ -75,6 +75,7 @@ def rate_at_tablet(hall, window: int, ticket_id, level, reasons=(), comment=""):
     if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
         raise HallError("invalid_field", "字段 'ticket_id' 缺失或不是整数。", "Field 'ticket_id' must be a whole number.", 400)
     with hall._lock:     # the check and the rating in one hold: no other finish slips in between
+        hall.tick()      # what the clock alone changed first (a new day, an "unrated" now due)
         awaiting = _awaiting(hall, window)
         refused = ratings.tablet_refusal(hall.state.tickets.get(ticket_id), window, awaiting, hall.state.rated,
                                          hall.clock(), rating_seconds(hall, window))
@@ -89,7 +90,8 @@ def phone_rating(hall, t) -> dict:
 
     `steps`: the served steps it may still rate, each with `until`; `rated`: the steps rated
     (any channel); `too_late`: the `rating_too_late` sentence when a served step went unrated
-    past `[ratings] phone_hours`, else null.
+    past `[ratings] phone_hours`, else null; `reasons`: the hall's bad-rating reasons, when
+    there is a step to rate.
     """
     rules = hall.config.ratings
     if t.business_day == hall.state.business_day:
@@ -106,10 +108,11 @@ def phone_rating(hall, t) -> dict:
     tz = hall.engine.tz
     steps = [dict(_step_json(hall, s), until=iso(until, tz)) for s, until in offer.open]
     late = ratings.too_late(rules).to_dict()["error"] if offer.late else None
+    # The reasons only with something to rate: every waiting phone is sent its progress at each change.
     return aud.public_rating({
         "steps": steps, "until": max((s["until"] for s in steps), default=None),
         "rated": [{"step": s.step, "level": level} for s, level in offer.rated],
-        "too_late": late, "reasons": reasons_json(hall), "comment_chars": rules.comment_chars})
+        "too_late": late, "reasons": reasons_json(hall) if steps else [], "comment_chars": rules.comment_chars})
 
 
 def phone_fingerprint(hall, t) -> tuple:

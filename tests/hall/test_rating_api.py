@@ -204,7 +204,8 @@ def phone(app, token, **body):
 
 def test_the_phone_offers_each_served_step_until_phone_hours_after_it_ended(app, clerk):
     t = issue(app)
-    assert progress(app, t["token"])["rating"]["steps"] == []          # not served yet: nothing to rate
+    waiting = progress(app, t["token"])["rating"]
+    assert (waiting["steps"], waiting["reasons"], waiting["too_late"]) == ([], [], None)   # not served yet
     serve(clerk, 1)
     rating = progress(app, t["token"])["rating"]
     assert rating["steps"] == [{"step": 0, "service": "A", "service_name": "行政审批",
