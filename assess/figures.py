@@ -26,7 +26,7 @@ ANSWERED_OUTCOMES = ("serving", "finished", "transferred")   # the citizen came 
 
 @dataclass(frozen=True)
 class FigureSettings:
-    """What the figures need besides the records; the hall file's [assess] section fills it."""
+    """What the figures need besides the records; the hall file's [ratings] section fills it."""
     service_level_minutes: float = 15          # T of "called within T minutes" ([ratings] of the hall file)
     case_deadline_days: int = 5                # a case without a ledger deadline is due N working days after opening
     service_limit_minutes: Optional[float] = None   # the time limit of a step with no limit of its own

@@ -322,6 +322,15 @@ async def _sockets(url, cookies, phones, tokens_in, ready, results) -> None:
     budget = SOCKETS - SCREENS - COUNTERS
     for token, service in phones[-budget:]:
         await open_phone(token, service)
+    lags: list[float] = []
+
+    async def probe():
+        # The sockets' own loop: a late wake-up here delays every receive time measured in it.
+        while True:
+            t = now()
+            await asyncio.sleep(0.02)
+            lags.append((now() - t - 0.02) * 1000)
+    prober = asyncio.ensure_future(probe())
     ready.set()
     loop = asyncio.get_running_loop()
     # Follow the kiosks' new tickets; close the phones of finished tickets to stay at SOCKETS.
@@ -336,7 +345,8 @@ async def _sockets(url, cookies, phones, tokens_in, ready, results) -> None:
             if c is not None:
                 await c.close()
     await asyncio.sleep(1.0)
-    results.put({"screen_calls": screen_calls, "call_seq": call_seq, "phone_msgs": phone_msgs,
+    prober.cancel()
+    results.put({"client_lag": lags, "screen_calls": screen_calls, "call_seq": call_seq, "phone_msgs": phone_msgs,
                  "phone_number": phone_number, "phone_joined": phone_joined,
                  "phone_service": {t: s for t, s in phones} | {t: v[1] for t, v in open_phones.items()},
                  "missed": dict(MISSED), "refused": refused,
@@ -456,6 +466,8 @@ def report(load: Load, r: dict, alone_p99: float, rss: tuple, threads: tuple) ->
           f"({SCREENS} screens, {COUNTERS} counters, the rest phones); refused connections: {len(r['refused'])}"
           + (f" (first: {r['refused'][0]})" if r["refused"] else ""))
     print(f"call-next with an empty line: {load.idle}")
+    print(f"the sockets' own loop woke late by p50={percentile(r['client_lag'], 50):.1f} ms "
+          f"p99={percentile(r['client_lag'], 99):.1f} ms (their receive times are that much late)")
     if load.errors:
         print(f"HTTP errors: {len(load.errors)} (first: {load.errors[0]})")
     print(f"call_to_screen p50={percentile(screen_lat, 50):.1f} ms p99={percentile(screen_lat, 99):.1f} ms "

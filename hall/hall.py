@@ -510,7 +510,7 @@ class Hall:
         Its inputs are copied under the hall's lock; the futures are played under a lock of
         their own, so calls and new tickets go on meanwhile (a forecast of hundreds of
         waiting tickets takes tens of milliseconds). Call it without holding the hall's lock.
-        `off_loop`: play them on an OS thread (the background worker under gevent).
+        `off_loop`: play them in the helper process (the background worker under gevent).
         """
         with self._lock:
             # As of the start of this minute: every reader in the minute gets the same call times, so
@@ -526,10 +526,10 @@ class Hall:
                 return self._forecast_cache[1]
             args = (self.config, board, now, look, self.config.queue.estimate_futures)
             if off_loop:
-                # The futures are pure CPU: on a real OS thread under gevent, so that the sockets
-                # and requests go on between the interpreter's switches.
-                from hall.server import run_in_thread
-                fc = run_in_thread(estimate.work_out, *args)
+                # The futures are pure CPU: in a helper process under gevent (hall/offloop.py), so
+                # that they take no GIL from the sockets and requests.
+                from hall.offloop import run_off_loop
+                fc = run_off_loop(estimate.work_out, *args)
             else:
                 fc = estimate.work_out(*args)
             self._forecast_cache = (key, fc)
