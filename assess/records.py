@@ -7,7 +7,7 @@ are equal whoever computes them and however the records are sliced.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Optional
 
@@ -109,3 +109,23 @@ class CaseRecord:
     appeal_reason: str = ""
     appeal_decision: str = ""
     note: str = ""                       # the latest step's words (who verified what, how it was fixed)
+
+
+_CASE_DATES = ("business_day", "deadline")
+_CASE_TIMES = ("opened_at", "verified_at", "rectified_at", "callback_at", "closed_at")
+
+
+def case_to_json(case: CaseRecord) -> dict:
+    """A case as JSON-ready values (dates and times as ISO text): the store's row and each case event carry it."""
+    return {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in asdict(case).items()}
+
+
+def case_from_json(d: dict) -> CaseRecord:
+    """The case back from `case_to_json` (unknown keys are left out, so an older reader reads a newer record)."""
+    known = {f.name for f in fields(CaseRecord)}
+    out = {k: v for k, v in d.items() if k in known}
+    for k in _CASE_DATES:
+        out[k] = date.fromisoformat(out[k]) if out.get(k) else None
+    for k in _CASE_TIMES:
+        out[k] = datetime.fromisoformat(out[k]) if out.get(k) else None
+    return CaseRecord(**out)

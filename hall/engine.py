@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from hall import cases, policy, ratings, rules
 from hall.errors import HallError
 from hall.events import Event
-from assess.records import RatingRecord
+from assess.records import CaseRecord, RatingRecord, case_to_json
 from hall.model import (APPOINTMENT, BAD_LEVELS, CALLED, CANCELLED, CLOSED, EXPIRED, FINISHED, NO_SHOW, OPEN,
                         PAUSE_REASONS, PAUSED, RATING_LEVELS, SERVING, WAITING, Call, HallConfig, Rating,
                         Ticket, WindowState)
@@ -26,11 +26,13 @@ from hall.visits import VisitRules
 _FROM_STATE = object()
 
 
-def case_event(step_event: dict, ticket: Optional[Ticket] = None) -> Event:
-    """A case step's event dict (hall/cases.py) as an event of the hall's log."""
+def case_event(step_event: dict, case: CaseRecord, ticket: Optional[Ticket] = None) -> Event:
+    """A case step's event dict (hall/cases.py) as an event of the hall's log, with the case as it is
+    now (`record`): the log alone rebuilds every case figure (assess/replay.py, the city link)."""
     data = {("case" if k == "case_id" else k): (v.isoformat() if isinstance(v, date) and not isinstance(v, datetime)
                                                  else v)
             for k, v in step_event.items() if k not in ("name", "at")}
+    data["record"] = case_to_json(case)
     return Event(step_event["name"], step_event["at"], ticket=ticket, data=data)
 
 
@@ -291,7 +293,7 @@ class Engine(VisitRules):
                                   window=r.window, staff=r.staff, level=level, channel=channel, device=device,
                                   reasons=r.reasons, comment=r.comment, at=now)
             opened = cases.open_case(record, state.next_case_id, now)
-            change = change.then(Change(cases=(opened.case,), events=(case_event(opened.event, t),), result=r))
+            change = change.then(Change(cases=(opened.case,), events=(case_event(opened.event, opened.case, t),), result=r))
         return change
 
     @staticmethod

@@ -67,9 +67,14 @@ class Hall:
 
     # -- the mechanism ---------------------------------------------------------
 
+    def _now(self) -> datetime:
+        """The time an action happens at, to the second: what the event log carries (hall/serialize.py),
+        so that the figures rebuilt from the log equal the hall's own (assess/replay.py)."""
+        return self.clock().replace(microsecond=0)
+
     def _run(self, action: Callable[..., Change], *args, **kwargs):
         with self._lock:
-            now = self.clock()
+            now = self._now()
             self._housekeeping(now)
             change = action(self.state, *args, now, **kwargs)
             self._commit(change)
@@ -127,7 +132,7 @@ class Hall:
     def tick(self) -> None:
         """Run the clock's changes now; the app calls this every few seconds."""
         with self._lock:
-            self._housekeeping(self.clock())
+            self._housekeeping(self._now())
 
     def close_windows_of_removed_accounts(self) -> list[int]:
         """Windows left open by an account removed since (`hallq user remove`) are closed, so no
@@ -314,7 +319,7 @@ class Hall:
         phone time (RatingRules.phone_hours) on a later day."""
         with self._lock:
             # The clock first: past midnight, the ticket is of an earlier day even before the ticker says so.
-            self._housekeeping(self.clock())
+            self._housekeeping(self._now())
             t = self.ticket_by_token(token)
             if t is None:
                 raise HallError("unknown_ticket", "找不到这张号，请核对二维码或链接。",
@@ -352,7 +357,7 @@ class Hall:
 
             def act(state, now):
                 step = fn(case, by["username"], now, **words, **extra)
-                return Change(cases=(step.case,), events=(case_event(step.event),),
+                return Change(cases=(step.case,), events=(case_event(step.event, step.case),),
                               exclusions=(step.exclude,) if step.exclude else (), result=step.case)
             return self._run(act)
 

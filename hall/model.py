@@ -237,6 +237,13 @@ class Ticket:
     def place(self) -> datetime:
         return self.queued_at or self.issued_at
 
+    def matter_of(self, service: str) -> Optional[str]:
+        """The matter of this ticket's step for `service`: a matter is chosen for the service the
+        ticket was issued for (its first step's), and a transfer keeps it on the ticket, not on
+        the later services' steps."""
+        issued_for = self.steps[0].service if self.steps else self.service
+        return self.matter if service == issued_for else None
+
 
 @dataclass(frozen=True)
 class WindowState:

@@ -42,10 +42,10 @@ def served_steps(t: Ticket) -> list[ServedStep]:
     out = []
     for i, s in enumerate(t.steps):
         if s.outcome == "transferred" and s.started_at is not None and s.window is not None:
-            out.append(ServedStep(i, s.service, t.matter if s.service == t.service else None, s.window, s.staff,
+            out.append(ServedStep(i, s.service, t.matter_of(s.service), s.window, s.staff,
                                   s.started_at, s.ended_at, s.outcome))
     if t.status == FINISHED and t.window is not None and t.finished_at is not None:
-        out.append(ServedStep(len(t.steps), t.service, t.matter, t.window, t.staff,
+        out.append(ServedStep(len(t.steps), t.service, t.matter_of(t.service), t.window, t.staff,
                               t.started_at or t.finished_at, t.finished_at, FINISHED))
     return out
 

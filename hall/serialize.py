@@ -42,11 +42,12 @@ class Serializer:
             "matter": t.matter, "matter_name": matter.name if matter else None,
             "matter_name_en": matter.name_en if matter else None,
             "appointment": t.appointment, "queued_at": iso(t.place, self.tz), "target_window": t.target_window,
-            "real_name": bool(t.id_hash), "print_status": t.print_status,
+            "real_name": bool(t.id_hash), "print_status": t.print_status, "joined_at": iso(t.joined_at, self.tz),
             "steps": [{"service": s.service, "queued_at": iso(s.queued_at, self.tz),
                        "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in s.calls],
                        "started_at": iso(s.started_at, self.tz), "ended_at": iso(s.ended_at, self.tz),
-                       "outcome": s.outcome, "window": s.window, "staff": s.staff} for s in t.steps],
+                       "outcome": s.outcome, "window": s.window, "staff": s.staff,
+                       "joined_at": iso(s.joined_at, self.tz)} for s in t.steps],
         }
 
     def window(self, w: WindowState, lookup: Callable[[int], Optional[Ticket]]) -> dict:
@@ -79,3 +80,29 @@ class Serializer:
         for k, v in e.data.items():
             out[k] = iso(v, self.tz) if isinstance(v, datetime) else v
         return out
+
+
+def ticket_from_json(d: dict) -> Ticket:
+    """A ticket back from its JSON (`Serializer.ticket`), as far as the JSON carries it: everything
+    the figures need (its steps, calls, times, windows and clerks), never a token or an ID."""
+    from datetime import date
+    from hall.model import Call, Step
+
+    def at(text):
+        return datetime.fromisoformat(text) if text else None
+
+    def calls(items):
+        return tuple(Call(at(c["at"]), c["window"]) for c in items or ())
+    steps = tuple(Step(service=s["service"], queued_at=at(s.get("queued_at")), calls=calls(s.get("calls")),
+                       started_at=at(s.get("started_at")), ended_at=at(s.get("ended_at")), outcome=s["outcome"],
+                       window=s.get("window"), staff=s.get("staff"), joined_at=at(s.get("joined_at")))
+                  for s in d.get("steps") or ())
+    number = d["number"]
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return Ticket(id=d["id"], business_day=date.fromisoformat(d["business_day"]), service=d["service"], number=number,
+                  serial=int(digits) if digits else 0, status=d["status"], issued_at=at(d["issued_at"]),
+                  calls=calls(d.get("calls")), started_at=at(d.get("started_at")), finished_at=at(d.get("finished_at")),
+                  window=d.get("window"), staff=d.get("staff"), queued_at=at(d.get("queued_at")),
+                  priority=d.get("priority"), matter=d.get("matter"), appointment=d.get("appointment"),
+                  target_window=d.get("target_window"), steps=steps, print_status=d.get("print_status"),
+                  joined_at=at(d.get("joined_at")))

@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 
 import sqlite_utils
 
+from assess.records import case_from_json, case_to_json  # noqa: F401 - the store's JSON of a case
 from hall.state import Change, HallState
 from hall.model import Appointment, Call, Step, Ticket, WindowState
 
@@ -248,7 +249,9 @@ def _migrate_7(conn) -> None:
     INSERT INTO ratings_v2 (id, ticket_id, step, business_day, number, service, matter, window, staff, level,
                             channel, device, at)
         SELECT r.id, r.ticket_id, COALESCE(json_array_length(t.steps), 0), r.business_day, t.number, t.service,
-               t.matter, r.window, r.staff, r.level, r.channel, r.device, r.at
+               CASE WHEN COALESCE(json_array_length(t.steps), 0) = 0
+                         OR json_extract(t.steps, '$[0].service') = t.service THEN t.matter END,
+               r.window, r.staff, r.level, r.channel, r.device, r.at
         FROM ratings r JOIN tickets t ON t.id = r.ticket_id;
     DROP TABLE ratings;
     ALTER TABLE ratings_v2 RENAME TO ratings;
@@ -330,11 +333,10 @@ def _ticket(r) -> Ticket:
 def _step_rows(t: Ticket) -> list[tuple]:
     """The rows of `steps` for a ticket: its finished steps, then the step it is in now."""
     rows = []
-    svc_matter = t.matter
 
     def row(i, service, joined, calls, started_at, ended_at, outcome, window, staff):
-        return (t.id, i, t.business_day.isoformat(), t.number, service,
-                svc_matter if service == t.service or i == 0 else None, t.priority, _ts(t.issued_at),
+        return (t.id, i, t.business_day.isoformat(), t.number, service, t.matter_of(service), t.priority,
+                _ts(t.issued_at),
                 _ts(joined), _ts(calls[0].at) if calls else None,
                 _ts(calls[-1].at) if calls else None, len(calls), _ts(started_at), _ts(ended_at), outcome,
                 window, staff, None)
@@ -793,25 +795,6 @@ def _put_case(conn, case) -> None:
                  (case.case_id, case.rating_id, case.ticket_id, case.step, case.business_day.isoformat(),
                   _ts(case.opened_at), case.status, json.dumps(case_to_json(case), ensure_ascii=False),
                   _ts(datetime.now().astimezone())))
-
-
-def case_to_json(case) -> dict:
-    """A case record as JSON-ready values (dates and times as ISO text)."""
-    from dataclasses import asdict
-    out = {}
-    for k, v in asdict(case).items():
-        out[k] = v.isoformat() if isinstance(v, (date, datetime)) else v
-    return out
-
-
-def case_from_json(d: dict):
-    from assess.records import CaseRecord
-    out = dict(d)
-    for k in ("business_day", "deadline"):
-        out[k] = date.fromisoformat(out[k]) if out.get(k) else None
-    for k in ("opened_at", "verified_at", "rectified_at", "callback_at", "closed_at"):
-        out[k] = datetime.fromisoformat(out[k]) if out.get(k) else None
-    return CaseRecord(**out)
 
 
 def star_inputs_to_json(inputs) -> dict:

@@ -121,9 +121,6 @@ def test_the_bad_ratings_case_is_read_and_an_upheld_appeal_excludes_its_rating(h
     assert (rating.rating_id, rating.excluded) == (1, True) and rating.exclusion_reason
 
 
-@pytest.mark.xfail(strict=True, reason="the matter of a transferred ticket: hall/store.py gives it to the later "
-                   "steps' services too, hall/ratings.py to the last step only; it belongs to the step of the "
-                   "service it was chosen for")
 def test_a_transferred_ticket_keeps_its_matter_on_the_step_it_was_chosen_for(hall, store, clock):
     hall.open_window(1, "zhang", "张敏")
     hall.open_window(3, "li", "李强")
