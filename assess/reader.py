@@ -146,7 +146,7 @@ class Reader:
 
         `progress(done, total)` counts the rows of all three as they are converted.
         """
-        with self.snapshot():
+        with self.snapshot(), _collector_paused():
             counts = self.counts(start, end) if progress else None
             total = sum(counts.values()) if counts else 0
 
