@@ -8,6 +8,7 @@ import argparse
 import getpass
 import os
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Optional
 
@@ -161,7 +162,19 @@ def _check_config(path: Path) -> int:
     devices = check_devices(cfg)
     print(f"{path}: OK — {cfg.name}: {len(cfg.services)} services, {len(cfg.windows)} windows, "
           f"{len(devices)} devices.")
+    warning = calendar_warning(cfg, date.today())
+    if warning:
+        print(f"{path}: 注意 (warning): {warning['message']} ({warning['message_en']})", file=sys.stderr)
     return 0
+
+
+def calendar_warning(cfg, today: date, ahead_days: int = 60) -> Optional[dict]:
+    """The working-day calendar's warning when a year the hall works in within `ahead_days` (case
+    deadlines reach that far) is unknown to the installed chinese-calendar and the hall gave no days."""
+    from hall.workdays import Workdays
+    days = Workdays(closed=cfg.queue.holidays, extra_workdays=cfg.calendar.extra_workdays,
+                    extra_holidays=cfg.calendar.extra_holidays, tz=cfg.timezone)
+    return days.warning({today.year, (today + timedelta(days=ahead_days)).year})
 
 
 def _open_store(data_dir: Path):
@@ -213,6 +226,9 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
     if not demo:
         from hall.devices import check_devices
         check_devices(config)
+    warning = calendar_warning(config, date.today())
+    if warning:   # case deadlines would be counted Monday to Friday: the hall should hear it at start
+        print(f"hallq: 注意 (warning): {warning['message']} ({warning['message_en']})", file=sys.stderr)
     busy = _port_in_use(args.host, args.port)
     if busy:
         print(f"hallq: {busy}", file=sys.stderr)

@@ -166,3 +166,18 @@ def test_data_dir_counts_wherever_it_is_given(tmp_path, where):
     r = hallq(*args, stdin="a-good-password\n")
     assert r.returncode == 0, r.stderr
     assert Store(tmp_path / "hall" / "hallq.db").get_user("qian") is not None
+
+
+def test_the_calendar_warning_names_a_year_the_installed_calendar_does_not_know(tmp_path):
+    from datetime import date
+
+    from config import load_config
+    from hall.cli import calendar_warning
+    cfg = load_config()
+    far = calendar_warning(cfg, date(2099, 3, 1))
+    assert far["years"] == [2099] and "[calendar]" in far["message_en"] and "chinese-calendar" in far["message"]
+    assert calendar_warning(cfg, date(2025, 3, 1)) is None           # a year the library knows
+    given = tmp_path / "hall.toml"
+    given.write_text(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8")
+                     + "\n[calendar]\nholidays = [2099-01-01]\nworkdays = [2099-01-03]\n", encoding="utf-8")
+    assert calendar_warning(load_config(given), date(2099, 3, 1)) is None   # the hall gave that year's days
