@@ -226,13 +226,13 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
     if not demo:
         from hall.devices import check_devices
         check_devices(config)
-    warning = calendar_warning(config, date.today())
-    if warning:   # case deadlines would be counted Monday to Friday: the hall should hear it at start
-        print(f"hallq: 注意 (warning): {warning['message']} ({warning['message_en']})", file=sys.stderr)
     busy = _port_in_use(args.host, args.port)
     if busy:
         print(f"hallq: {busy}", file=sys.stderr)
         return 2
+    warning = calendar_warning(config, date.today())
+    if warning:   # case deadlines would be counted Monday to Friday: the hall should hear it at start
+        print(f"hallq: 注意 (warning): {warning['message']} ({warning['message_en']})", file=sys.stderr)
     from hall.private import private_dir
     data_dir = private_dir(data_dir)  # 0700 whatever the umask
     if demo:
