@@ -189,6 +189,45 @@ MIGRATIONS: list[str] = [
     CREATE INDEX steps_day_ticket ON steps (business_day, ticket_id, step);
     DROP INDEX steps_day
     """,
+    # 10: electronic supervision (电子监察) and administration: alarms, each open at most once per kind
+    # and subject, kept with its acknowledgement and end; the audit log of every administrative
+    # change (who, when, before, after); the hall's configuration as versioned records; and the post
+    # (AB岗: A or B holder) the clerk signed in at a window holds.
+    """
+    CREATE TABLE alarms (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        business_day TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        acknowledged_by TEXT,
+        acknowledged_at TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        cleared_at TEXT
+    );
+    CREATE UNIQUE INDEX alarms_open ON alarms (kind, subject) WHERE cleared_at IS NULL;
+    CREATE INDEX alarms_day ON alarms (business_day);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        before TEXT,
+        after TEXT
+    );
+    CREATE INDEX audit_at ON audit (at);
+    CREATE TABLE config_versions (
+        version INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        username TEXT NOT NULL,
+        source TEXT NOT NULL,
+        config TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    ALTER TABLE windows ADD COLUMN post TEXT
+    """,
 ]
 
 _STEP_COLUMNS = ("ticket_id, step, business_day, number, service, matter, priority, issued_at, queued_at,"
