@@ -1,14 +1,14 @@
-"""The hall's screens: /display, the hall board for a TV; /board, the
-manager's live board of every window and service; and /rater/<window>, the
-citizen's rating tablet at one window.
+"""The hall's public screens: /display, the hall board for a TV, and /rater/<window>, the
+citizen's rating tablet at one window. (The manager's board is its own package, board/.)
 
 Both are thin pages fed by the hall's Socket.IO snapshot and events through
-the live link every page shares (hall/static/live.js).
+the shared page pieces (hall/screens.py).
 """
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 
-bp = Blueprint("display", __name__, template_folder="templates",
-               static_folder="static", static_url_path="/display/static")
+from hall.screens import screen_blueprint
+
+bp = screen_blueprint("display", __name__, "/display")
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -26,12 +26,6 @@ def display():
     return render_template("display/display.html",
                            flash=_int_arg("flash", 6, 0, 60),
                            calls=_int_arg("calls", 8, 1, 20))
-
-
-@bp.get("/board")
-def board():
-    """The manager's live board; the page itself asks for a manager login."""
-    return render_template("display/board.html")
 
 
 @bp.get("/rater/<int:window>")

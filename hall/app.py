@@ -90,10 +90,12 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
         notifier = Notifier(hall, n.url, n.when_ahead, n.timeout_seconds, n.base_url)
         hall.bus.subscribe("notify", notifier.handle)
         app.extensions["hallq_notifier"] = notifier
+    # The screen packages, each a blueprint on the shared page pieces (hall/screens.py).
+    from board import bp as board_bp
     from counter_terminal import bp as counter_bp
     from display import bp as display_bp
     from kiosk import bp as kiosk_bp
-    for bp in (kiosk_bp, counter_bp, display_bp):
+    for bp in (kiosk_bp, counter_bp, display_bp, board_bp):
         app.register_blueprint(bp)
     from assess.views import init_app as init_assess
     init_assess(app)   # the assessment pages and their API: figures, cases, star ratings, reports
