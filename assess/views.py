@@ -11,15 +11,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 
 from assess import api, vendor
 from assess.period import PRESET_NAMES, PRESETS, SLICE_NAMES, SLICES, month_range
 from hall import auth
 from hall.errors import HallError
+from hall.screens import screen_blueprint
 
-bp = Blueprint("assess", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/assess/static")
+bp = screen_blueprint("assess", __name__, "/assess")
 ROLE_NAMES = {"staff": "工作人员", "manager": "管理人员", "admin": "系统管理员", "assessor": "考评员"}
 
 

@@ -4,10 +4,11 @@ with the current ticket's time and the window's waiting list kept live.
 
 The key bindings live in static/counter.js (KEYS) and are drawn on the buttons.
 """
-from flask import Blueprint, render_template
+from flask import render_template
 
-bp = Blueprint("counter_terminal", __name__, template_folder="templates",
-               static_folder="static", static_url_path="/counter/static")
+from hall.screens import screen_blueprint
+
+bp = screen_blueprint("counter_terminal", __name__, "/counter")
 
 
 @bp.get("/counter")

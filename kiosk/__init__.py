@@ -9,10 +9,11 @@ ticket (POST /api/tickets) and shows it full screen with the phone page's QR
 code until the kiosk returns home by itself. The green channel and appointment
 check-in (POST /api/appointments/check-in) have their own big buttons.
 """
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 
-bp = Blueprint("kiosk", __name__, template_folder="templates",
-               static_folder="static", static_url_path="/kiosk/static")
+from hall.screens import screen_blueprint
+
+bp = screen_blueprint("kiosk", __name__, "/kiosk")
 
 DEFAULT_IDLE_SECONDS = 20
 MAX_IDLE_SECONDS = 600

@@ -1,6 +1,7 @@
 /*
- * HallQ live link and JSON calls, shared by the kiosk, counter, display and
- * board pages, the device lab (they all load it from /static/live.js).
+ * HallQ live link and JSON calls, shared by every screen package's pages
+ * (kiosk, counter, display, board, assess) and the device lab: they load it
+ * from /static/live.js, through _macros.html's live_scripts() (hall/screens.py).
  *
  * HallQ.live(handlers, audience) connects to the Socket.IO namespace /hall as
  * one audience (docs/events.md): {audience: "screens"} (the default), or e.g.
