@@ -48,8 +48,26 @@ class Bus:
         """Call `handler(event)` on a thread of its own for every event published from now on."""
         sub = _Subscriber(name, handler)
         with self._lock:
-            self._subs.append(sub)
+            # A new list, never one changed in place: `publish` walks the list it read without the lock.
+            self._subs = self._subs + [sub]
         sub.thread.start()
+
+    def unsubscribe(self, name: str, timeout: float = 2.0) -> bool:
+        """Stop handing events to the subscriber `name`: it hears nothing published from now on, its
+        thread finishes the events already queued for it and ends. False if there is none."""
+        with self._lock:
+            gone = [s for s in self._subs if s.name == name]
+            self._subs = [s for s in self._subs if s.name != name]
+        for s in gone:
+            s.queue.put(_STOP)
+        for s in gone:
+            if s.thread is not threading.current_thread():
+                s.thread.join(timeout)
+        return bool(gone)
+
+    def names(self) -> list[str]:
+        """The subscribers' names, in the order they subscribed."""
+        return [s.name for s in self._subs]
 
     def publish(self, event: dict) -> None:
         for sub in self._subs:
