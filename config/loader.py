@@ -43,6 +43,15 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: is not valid TOML ({exc}); fix the syntax at that line.") from None
+    return parse_data(data, source)
+
+
+def parse_data(data: dict, source: str = "<data>") -> HallConfig:
+    """Validate a hall configuration given as data (TOML's tables as dicts, as `config.writer.config_data`
+    or the admin API's JSON gives it; dates may be ISO texts) into a HallConfig, with the same sentences
+    as a file. A ConfigError's `field` names the key it is about: "windows[2].services"."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: is not a table of sections; expected [hall], [[services]], [[windows]]...")
     t = _Table(source, "", data, {"hall", "services", "windows", "queue", "appointments", "notify", "devices",
                                   "ratings", "calendar"})
     hall = t.table("hall", {"name", "name_en", "timezone", "addresses", "code"})
@@ -54,7 +63,8 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{source}: hall.timezone = {tz!r} is not a known time zone; expected a name such as \"Asia/Shanghai\".") from None
+        raise ConfigError(f"{source}: hall.timezone = {tz!r} is not a known time zone; expected a name such as \"Asia/Shanghai\".",
+                          field="hall.timezone") from None
 
     services = tuple(_service(s) for s in t.tables("services", _SERVICE_KEYS))
     _unique(source, "services", "code", [s.code for s in services])
@@ -68,7 +78,7 @@ def parse_config(text: str, source: str = "<text>") -> HallConfig:
     addresses = tuple(_address(hall, a) for a in hall.list("addresses", []))
     devices = data.get("devices", {})
     if not isinstance(devices, dict):
-        raise ConfigError(f"{source}: devices = {devices!r} is not a table; expected [devices] sections.")
+        raise ConfigError(f"{source}: devices = {devices!r} is not a table; expected [devices] sections.", field="devices")
     return HallConfig(name=name, name_en=hall.text("name_en", name), timezone=tz, services=services,
                       windows=windows, queue=_queue(t.table("queue", _QUEUE_KEYS, optional=True)),
                       appointments=_appointments(t.table("appointments", _APPOINTMENT_KEYS, optional=True)),
@@ -186,7 +196,7 @@ def _window(w: "_Table", codes: set[str]) -> Window:
         for code in value:
             if code not in codes:
                 raise ConfigError(f"{w.source}: {w._where(key)} names {code!r}, which is not a service; "
-                                  f"expected one of {sorted(codes)}.")
+                                  f"expected one of {sorted(codes)}.", field=w.path(key))
     services = tuple(dict.fromkeys(services))
     breaks = tuple(_period(w, i, p, key="breaks") for i, p in enumerate(w.list("breaks", [])))
     return Window(id=wid, name=w.text("name", f"{wid}号窗口"), name_en=w.text("name_en", f"Window {wid}"),
@@ -251,7 +261,8 @@ class _Table:
         self.source, self.key, self.data, self.label = source, key, data, label
         for k in data:
             if k not in allowed:
-                raise ConfigError(f"{source}: {self._where(k)} is not a known key; expected one of {sorted(allowed)}.")
+                raise ConfigError(f"{source}: {self._where(k)} is not a known key; expected one of {sorted(allowed)}.",
+                                  field=self.path(k))
 
     def _where(self, name: str) -> str:
         if self.label:
@@ -259,12 +270,13 @@ class _Table:
         return f"{self.key}.{name}" if self.key else name
 
     def fail(self, name, value, expected: str):
-        raise ConfigError(f"{self.source}: {self._where(name)} = {value!r} is not allowed; expected {expected}.")
+        raise ConfigError(f"{self.source}: {self._where(name)} = {value!r} is not allowed; expected {expected}.",
+                          field=self.path(name))
 
     def get(self, name, default=_MISSING):
         if name not in self.data:
             if default is _MISSING:
-                raise ConfigError(f"{self.source}: {self._where(name)} is missing; it is required.")
+                raise ConfigError(f"{self.source}: {self._where(name)} is missing; it is required.", field=self.path(name))
             return default
         return self.data[name]
 
@@ -301,20 +313,27 @@ class _Table:
         return value
 
     def table(self, name, allowed, optional=False) -> "_Table":
+    def path(self, name: str) -> str:
+        """The key's place in the data, whatever the label: "windows[2].services"."""
+        return f"{self.key}.{name}" if self.key else name
+
         value = self.data.get(name, {} if optional else None)
         if not isinstance(value, dict):
-            raise ConfigError(f"{self.source}: [{self._where(name)}] is missing or not a table; expected a [{self._where(name)}] section.")
+            raise ConfigError(f"{self.source}: [{self._where(name)}] is missing or not a table; expected a [{self._where(name)}] section.",
+                              field=self.path(name))
         return _Table(self.source, self._where(name), value, allowed)
 
     def tables(self, name, allowed, optional=False, label=None) -> list["_Table"]:
         value = self.data.get(name, [] if optional else None)
         if not isinstance(value, list) or (not value and not optional):
-            raise ConfigError(f"{self.source}: {self._where(name)} is missing or empty; expected at least one [[{self._where(name)}]] entry.")
+            raise ConfigError(f"{self.source}: {self._where(name)} is missing or empty; expected at least one [[{self._where(name)}]] entry.",
+                              field=self.path(name))
         out = []
         for i, item in enumerate(value):
             key = f"{self._where(name)}[{i}]"
             if not isinstance(item, dict):
-                raise ConfigError(f"{self.source}: {key} is not a table; expected [[{self._where(name)}]] entries.")
+                raise ConfigError(f"{self.source}: {key} is not a table; expected [[{self._where(name)}]] entries.",
+                                  field=f"{self.path(name)}[{i}]")
             out.append(_Table(self.source, key, item, allowed, label(i, item) if label else None))
         return out
 
@@ -324,7 +343,8 @@ def _unique(source, table, key, values, labels=None) -> None:
     for i, v in enumerate(values):
         if v in seen:
             where = f"{labels[i]}: {key}" if labels else f"{table}[{i}].{key}"
-            raise ConfigError(f"{source}: {where} = {v!r} is used twice; expected each to have its own {key}.")
+            raise ConfigError(f"{source}: {where} = {v!r} is used twice; expected each to have its own {key}.",
+                              field=f"{table}[{i}].{key}")
         seen.add(v)
 
 

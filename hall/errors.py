@@ -20,4 +20,11 @@ class HallError(Exception):
 
 
 class ConfigError(Exception):
-    """A hall configuration mistake, told as one sentence naming key, value and what is expected."""
+    """A hall configuration mistake, told as one sentence naming key, value and what is expected.
+
+    `field`, when known, is the key's place in the configuration's data ("windows[2].services"),
+    so the administration pages show the sentence next to that field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
