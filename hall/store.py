@@ -414,6 +414,13 @@ class Store:
             # whatever the umask. SQLite gives -wal and -shm the database file's mode.
             private_dir(Path(self.path).parent)
             private_file(self.path)
+            # Before connecting: opening and closing a file drops every POSIX lock this process
+            # holds on it, and SQLite's lock on -shm is what tells another process (hallq report,
+            # a reader) that the wal-index is in use; without it that process resets the -shm
+            # under this one, which dies of SIGBUS or reads a wrong index.
+            for suffix in ("-wal", "-shm"):  # left by an older HallQ with the umask's mode
+                if Path(self.path + suffix).exists():
+                    private_file(self.path + suffix)
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
@@ -423,10 +430,6 @@ class Store:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         self.migrate()
-        if on_disk:
-            for suffix in ("-wal", "-shm"):  # left by an older HallQ with the umask's mode
-                if Path(self.path + suffix).exists():
-                    private_file(self.path + suffix)
 
     def migrate(self) -> None:
         with self._lock:
