@@ -269,6 +269,10 @@ class _Table:
             return f"{self.label}: {name}"
         return f"{self.key}.{name}" if self.key else name
 
+    def path(self, name: str) -> str:
+        """The key's place in the data, whatever the label: "windows[2].services"."""
+        return f"{self.key}.{name}" if self.key else name
+
     def fail(self, name, value, expected: str):
         raise ConfigError(f"{self.source}: {self._where(name)} = {value!r} is not allowed; expected {expected}.",
                           field=self.path(name))
@@ -313,10 +317,6 @@ class _Table:
         return value
 
     def table(self, name, allowed, optional=False) -> "_Table":
-    def path(self, name: str) -> str:
-        """The key's place in the data, whatever the label: "windows[2].services"."""
-        return f"{self.key}.{name}" if self.key else name
-
         value = self.data.get(name, {} if optional else None)
         if not isinstance(value, dict):
             raise ConfigError(f"{self.source}: [{self._where(name)}] is missing or not a table; expected a [{self._where(name)}] section.",
