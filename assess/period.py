@@ -273,7 +273,7 @@ def record_json(r, tz, labels: Optional[Labels] = None) -> dict:
     if isinstance(r, StepRecord):
         return {"kind": "step", "ticket_id": r.ticket_id, "step": r.step, "number": r.number,
                 "business_day": r.business_day.isoformat(), "service": r.service, "matter": r.matter,
-                "window": r.window, "staff": r.staff, "staff_name": staff_name, "outcome": r.outcome,
+                "window": r.window, "staff": r.staff, "staff_name": staff_name, "post": r.post, "outcome": r.outcome,
                 "issued_at": _iso(r.issued_at, tz), "queued_at": _iso(r.queued_at, tz),
                 "called_at": _iso(r.called_at, tz), "started_at": _iso(r.started_at, tz),
                 "ended_at": _iso(r.ended_at, tz), "calls": r.calls,

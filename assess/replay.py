@@ -48,7 +48,8 @@ def rebuild(events: Iterable[dict], path: Union[str, Path]) -> dict[str, int]:
             c = store.conn
             for d in tickets.values():
                 t = ticket_from_json(d)
-                c.execute(f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * 23)})", _ticket_row(t))
+                row = _ticket_row(t)
+                c.execute(f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * len(row))})", row)
                 c.executemany(f"INSERT INTO steps ({_STEP_COLUMNS}) VALUES ({','.join('?' * 18)})", _step_rows(t))
             ids: dict[tuple[int, int], int] = {}
             for (tid, step), e in ratings.items():

@@ -70,7 +70,8 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
     _unique(source, "services", "code", [s.code for s in services])
     _unique(source, "services", "prefix", [s.prefix for s in services])
     codes = {s.code for s in services}
-    windows = tuple(_window(w, codes) for w in t.tables("windows", {"id", "name", "name_en", "services", "helps", "breaks"},
+    windows = tuple(_window(w, codes) for w in t.tables("windows", {"id", "name", "name_en", "services", "helps", "breaks",
+                                                                     "a_holder", "b_holder"},
                                                          label=_window_label))
     _unique(source, "windows", "id", [w.id for w in windows],
             labels=[_entry_label("windows", i) for i in range(len(windows))])
@@ -199,9 +200,20 @@ def _window(w: "_Table", codes: set[str]) -> Window:
                                   f"expected one of {sorted(codes)}.", field=w.path(key))
     services = tuple(dict.fromkeys(services))
     breaks = tuple(_period(w, i, p, key="breaks") for i, p in enumerate(w.list("breaks", [])))
+    holders = {}
+    for key in ("a_holder", "b_holder"):
+        value = w.get(key, None)
+        # A username as hall/auth.py validate_new_user takes it: letters, digits, '.', '-', '_'.
+        if value is not None and not (isinstance(value, str)
+                                      and value.replace("_", "").replace("-", "").replace(".", "").isalnum()):
+            w.fail(key, value, "the username of a staff account, such as \"zhang\" (letters, digits, '.', '-', '_')")
+        holders[key] = value
+    if holders["a_holder"] is not None and holders["a_holder"] == holders["b_holder"]:
+        w.fail("b_holder", holders["b_holder"], "another clerk than a_holder: the B holder covers the window when "
+               "its A holder is away (AB岗)")
     return Window(id=wid, name=w.text("name", f"{wid}号窗口"), name_en=w.text("name_en", f"Window {wid}"),
                   services=services, helps=tuple(c for c in dict.fromkeys(helps) if c not in services),
-                  breaks=tuple(sorted(breaks)))
+                  breaks=tuple(sorted(breaks)), **holders)
 
 
 def _queue(q: "_Table") -> QueueRules:

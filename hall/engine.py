@@ -148,15 +148,17 @@ class Engine(VisitRules):
     # -- windows -------------------------------------------------------------
 
     def open_window(self, state: HallState, window_id: int, staff: str, staff_name: str, now: datetime) -> Change:
-        """A staff member signs in at a window."""
-        self._window_cfg(window_id)
+        """A staff member signs in at a window, holding its A or B post (AB岗) if they are one of its
+        holders; anyone else may sign in too (post None), so a window is never left closed for want of them."""
+        cfg = self._window_cfg(window_id)
         w = self._window(state, window_id)
         if w.status != CLOSED and w.staff not in (None, staff):
             raise HallError("window_taken", f"{self._wname(window_id)}已由{w.staff_name or w.staff}登录，请先在该窗口退出。",
                             f"Window {window_id} is signed in by {w.staff}; sign out there first.")
         if w.status != CLOSED and w.staff == staff:
             return Change(result=w)
-        nw = replace(w, status=OPEN, staff=staff, staff_name=staff_name, pause_reason=None, since=now)
+        nw = replace(w, status=OPEN, staff=staff, staff_name=staff_name, pause_reason=None, since=now,
+                     post=cfg.post_of(staff))
         return Change(windows=(nw,), events=(Event("window_changed", now, window=nw),), result=nw)
 
     def close_window(self, state: HallState, window_id: int, now: datetime) -> Change:
@@ -164,7 +166,7 @@ class Engine(VisitRules):
         w = self._window(state, window_id)
         if w.status == CLOSED:
             return Change(result=w)
-        nw = replace(w, status=CLOSED, staff=None, staff_name=None, pause_reason=None, since=now)
+        nw = replace(w, status=CLOSED, staff=None, staff_name=None, pause_reason=None, since=now, post=None)
         return Change(windows=(nw,), events=(Event("window_changed", now, window=nw),), result=nw)
 
     def pause(self, state: HallState, window_id: int, reason: str, now: datetime) -> Change:
@@ -312,7 +314,8 @@ class Engine(VisitRules):
     # -- helpers ---------------------------------------------------------------
 
     def _call(self, state: HallState, w: WindowState, ticket: Ticket, now: datetime) -> Change:
-        nt = replace(ticket, status=CALLED, calls=ticket.calls + (Call(now, w.id),), window=w.id, staff=w.staff)
+        nt = replace(ticket, status=CALLED, calls=ticket.calls + (Call(now, w.id),), window=w.id, staff=w.staff,
+                     post=w.post)
         streak = policy.streak_after(w, ticket, state.waiting(), self._window_cfg(w.id))
         nw = replace(w, current=nt.id, priority_streak=streak)
         return Change(tickets=(nt,), windows=(nw,),

@@ -69,6 +69,14 @@ class Window:
     services: tuple[str, ...]               # its own services: called first
     helps: tuple[str, ...] = ()             # called only when its own have nobody waiting (跨窗通办)
     breaks: tuple[tuple[time, time], ...] = ()  # scheduled breaks (a lunch rotation): the estimate counts them
+    a_holder: Optional[str] = None          # AB岗: the username of the window's A holder (its own clerk)
+    b_holder: Optional[str] = None          # ...and of its B holder, who covers it when A is away
+
+    def post_of(self, username: Optional[str]) -> Optional[str]:
+        """The post `username` holds at this window: "A", "B", or None (neither holder)."""
+        if username is None:
+            return None
+        return "A" if username == self.a_holder else "B" if username == self.b_holder else None
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,7 @@ class Step:
     window: Optional[int]
     staff: Optional[str]
     joined_at: Optional[datetime] = None  # when it joined this line (its place may be earlier: queued_at)
+    post: Optional[str] = None            # "A" or "B": the post `staff` held at `window` (AB岗), or None
 
 
 APPOINTMENT = "appointment"     # the priority class of a checked-in appointment
@@ -228,6 +237,7 @@ class Ticket:
     steps: tuple[Step, ...] = ()
     print_status: Optional[str] = None    # printed, not_printed (to reprint); None: no printer
     joined_at: Optional[datetime] = None  # when this step joined its line (a transfer or rejoin); None: issued_at
+    post: Optional[str] = None            # "A" or "B": the post `staff` held at `window` when calling it (AB岗)
 
     @property
     def is_open(self) -> bool:
@@ -255,6 +265,7 @@ class WindowState:
     current: Optional[int] = None     # ticket id being called or served
     since: Optional[datetime] = None  # when status last changed
     priority_streak: int = 0          # priority calls in a row while ordinary tickets waited
+    post: Optional[str] = None        # "A" or "B": the post `staff` holds at this window (AB岗), or None
 
 
 @dataclass(frozen=True)

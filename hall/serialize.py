@@ -35,7 +35,7 @@ class Serializer:
             "issued_at": iso(t.issued_at, self.tz),
             "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in t.calls],
             "started_at": iso(t.started_at, self.tz), "finished_at": iso(t.finished_at, self.tz),
-            "window": t.window, "staff": t.staff,
+            "window": t.window, "staff": t.staff, "post": t.post,
             "priority": t.priority,
             "priority_name": "预约" if t.priority == APPOINTMENT else cat.name if cat else None,
             "priority_name_en": "Appointment" if t.priority == APPOINTMENT else cat.name_en if cat else None,
@@ -46,7 +46,7 @@ class Serializer:
             "steps": [{"service": s.service, "queued_at": iso(s.queued_at, self.tz),
                        "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in s.calls],
                        "started_at": iso(s.started_at, self.tz), "ended_at": iso(s.ended_at, self.tz),
-                       "outcome": s.outcome, "window": s.window, "staff": s.staff,
+                       "outcome": s.outcome, "window": s.window, "staff": s.staff, "post": s.post,
                        "joined_at": iso(s.joined_at, self.tz)} for s in t.steps],
         }
 
@@ -57,7 +57,7 @@ class Serializer:
             "id": w.id, "name": cfg.name if cfg else str(w.id), "name_en": cfg.name_en if cfg else str(w.id),
             "services": list(cfg.services) if cfg else [], "helps": list(cfg.helps) if cfg else [],
             "status": w.status, "pause_reason": w.pause_reason,
-            "staff": {"username": w.staff, "name": w.staff_name or w.staff} if w.staff else None,
+            "staff": {"username": w.staff, "name": w.staff_name or w.staff, "post": w.post} if w.staff else None,
             "current": self.ticket(current) if current else None, "since": iso(w.since, self.tz),
         }
 
@@ -68,7 +68,7 @@ class Serializer:
         if e.name == "ticket_called":
             cfg = self.config.window(e.window.id)
             out.update(number=t.number, service=t.service, window=e.window.id,
-                       window_name=cfg.name, window_name_en=cfg.name_en, staff=e.window.staff,
+                       window_name=cfg.name, window_name_en=cfg.name_en, staff=e.window.staff, post=e.window.post,
                        recall=bool(e.data.get("recall")), ticket=self.ticket(t))
             if self.audio:
                 out["audio_url"] = f"/audio/call/{t.number}/{e.window.id}.wav"
@@ -95,7 +95,8 @@ def ticket_from_json(d: dict) -> Ticket:
         return tuple(Call(at(c["at"]), c["window"]) for c in items or ())
     steps = tuple(Step(service=s["service"], queued_at=at(s.get("queued_at")), calls=calls(s.get("calls")),
                        started_at=at(s.get("started_at")), ended_at=at(s.get("ended_at")), outcome=s["outcome"],
-                       window=s.get("window"), staff=s.get("staff"), joined_at=at(s.get("joined_at")))
+                       window=s.get("window"), staff=s.get("staff"), joined_at=at(s.get("joined_at")),
+                       post=s.get("post"))
                   for s in d.get("steps") or ())
     number = d["number"]
     digits = "".join(ch for ch in number if ch.isdigit())
@@ -105,4 +106,4 @@ def ticket_from_json(d: dict) -> Ticket:
                   window=d.get("window"), staff=d.get("staff"), queued_at=at(d.get("queued_at")),
                   priority=d.get("priority"), matter=d.get("matter"), appointment=d.get("appointment"),
                   target_window=d.get("target_window"), steps=steps, print_status=d.get("print_status"),
-                  joined_at=at(d.get("joined_at")))
+                  joined_at=at(d.get("joined_at")), post=d.get("post"))

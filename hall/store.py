@@ -228,6 +228,14 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE windows ADD COLUMN post TEXT
     """,
+    # 11: the post (AB岗) a ticket's current step was called under, beside its clerk (the finished
+    # steps carry theirs in `steps`); and an account disabled by an admin (active 0, removed 0), told
+    # apart from one removed (removed 1), which is no longer listed.
+    """
+    ALTER TABLE tickets ADD COLUMN post TEXT;
+    ALTER TABLE users ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+    UPDATE users SET removed = 1 WHERE active = 0
+    """,
 ]
 
 _STEP_COLUMNS = ("ticket_id, step, business_day, number, service, matter, priority, issued_at, queued_at,"
@@ -320,13 +328,15 @@ def _migrate_7(conn) -> None:
     """.split(";"):
         if statement.strip():
             conn.execute(statement)
-    for row in conn.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets").fetchall():
-        for values in _step_rows(_ticket(row)):
+    # The tickets as they were at migration 7: `post` came with migration 11.
+    columns = _TICKET_COLUMNS.removesuffix(", post")
+    for row in conn.execute(f"SELECT {columns} FROM tickets").fetchall():
+        for values in _step_rows(_ticket(tuple(row) + (None,))):
             conn.execute(f"INSERT INTO steps ({_STEP_COLUMNS}) VALUES ({','.join('?' * 18)})", values)
 
 _TICKET_COLUMNS = ("id, business_day, service, number, serial, status, issued_at, calls, started_at, finished_at,"
                    " window, staff, token, queued_at, priority, matter, appointment, id_hash, id_masked,"
-                   " target_window, steps, print_status, joined_at")
+                   " target_window, steps, print_status, joined_at, post")
 
 
 def _ts(dt: Optional[datetime]) -> Optional[str]:
@@ -344,28 +354,28 @@ def _calls(calls) -> list:
 def _ticket_row(t: Ticket) -> tuple:
     steps = [{"service": s.service, "queued_at": _ts(s.queued_at), "calls": _calls(s.calls),
               "started_at": _ts(s.started_at), "ended_at": _ts(s.ended_at), "outcome": s.outcome,
-              "window": s.window, "staff": s.staff, "joined_at": _ts(s.joined_at)} for s in t.steps]
+              "window": s.window, "staff": s.staff, "joined_at": _ts(s.joined_at), "post": s.post} for s in t.steps]
     return (t.id, t.business_day.isoformat(), t.service, t.number, t.serial, t.status, _ts(t.issued_at),
             json.dumps(_calls(t.calls)), _ts(t.started_at), _ts(t.finished_at), t.window, t.staff, t.token,
             _ts(t.queued_at), t.priority, t.matter, t.appointment, t.id_hash, t.id_masked, t.target_window,
-            json.dumps(steps), t.print_status, _ts(t.joined_at))
+            json.dumps(steps), t.print_status, _ts(t.joined_at), t.post)
 
 
 def _ticket(r) -> Ticket:
     (tid, day, service, number, serial, status, issued_at, calls, started_at, finished_at, window, staff, token,
      queued_at, priority, matter, appointment, id_hash, id_masked, target_window, steps, print_status,
-     joined_at) = r
+     joined_at, post) = r
     return Ticket(id=tid, business_day=date.fromisoformat(day), service=service, number=number, serial=serial,
                   status=status, issued_at=_dt(issued_at), calls=tuple(Call(_dt(a), w) for a, w in json.loads(calls)),
                   started_at=_dt(started_at), finished_at=_dt(finished_at), window=window, staff=staff, token=token,
                   queued_at=_dt(queued_at), priority=priority, matter=matter, appointment=appointment,
                   id_hash=id_hash, id_masked=id_masked, target_window=target_window, print_status=print_status,
-                  joined_at=_dt(joined_at),
+                  joined_at=_dt(joined_at), post=post,
                   steps=tuple(Step(service=s["service"], queued_at=_dt(s["queued_at"]),
                                    calls=tuple(Call(_dt(a), w) for a, w in s["calls"]),
                                    started_at=_dt(s["started_at"]), ended_at=_dt(s["ended_at"]),
                                    outcome=s["outcome"], window=s["window"], staff=s["staff"],
-                                   joined_at=_dt(s.get("joined_at")))
+                                   joined_at=_dt(s.get("joined_at")), post=s.get("post"))
                               for s in json.loads(steps)))
 
 
@@ -373,22 +383,22 @@ def _step_rows(t: Ticket) -> list[tuple]:
     """The rows of `steps` for a ticket: its finished steps, then the step it is in now."""
     rows = []
 
-    def row(i, service, joined, calls, started_at, ended_at, outcome, window, staff):
+    def row(i, service, joined, calls, started_at, ended_at, outcome, window, staff, post):
         return (t.id, i, t.business_day.isoformat(), t.number, service, t.matter_of(service), t.priority,
                 _ts(t.issued_at),
                 _ts(joined), _ts(calls[0].at) if calls else None,
                 _ts(calls[-1].at) if calls else None, len(calls), _ts(started_at), _ts(ended_at), outcome,
-                window, staff, None)
+                window, staff, post)
 
     # A step's wait counts from when it joined its line: the issue, a transfer or a rejoin. (Files from
     # before `joined_at` give a later step the end of the one before: exact for a transfer.)
     joined = t.issued_at
     for i, s in enumerate(t.steps):
         joined = s.joined_at or joined
-        rows.append(row(i, s.service, joined, s.calls, s.started_at, s.ended_at, s.outcome, s.window, s.staff))
+        rows.append(row(i, s.service, joined, s.calls, s.started_at, s.ended_at, s.outcome, s.window, s.staff, s.post))
         joined = s.ended_at
     rows.append(row(len(t.steps), t.service, t.joined_at or joined, t.calls, t.started_at, None if t.is_open else t.finished_at,
-                    t.status, t.window, t.staff))
+                    t.status, t.window, t.staff, t.post))
     return rows
 
 
@@ -477,15 +487,15 @@ class Store:
             c.execute("BEGIN IMMEDIATE")
             try:
                 for t in change.tickets:
-                    c.execute(f"INSERT OR REPLACE INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * 23)})",
+                    c.execute(f"INSERT OR REPLACE INTO tickets ({_TICKET_COLUMNS}) VALUES ({','.join('?' * 24)})",
                               _ticket_row(t))
                     c.executemany(f"INSERT OR REPLACE INTO steps ({_STEP_COLUMNS}) VALUES ({','.join('?' * 18)})",
                                   _step_rows(t))
                 for w in change.windows:
                     c.execute("INSERT OR REPLACE INTO windows (id, status, staff, staff_name, pause_reason, current,"
-                              " since, priority_streak) VALUES (?,?,?,?,?,?,?,?)",
+                              " since, priority_streak, post) VALUES (?,?,?,?,?,?,?,?,?)",
                               (w.id, w.status, w.staff, w.staff_name, w.pause_reason, w.current, _ts(w.since),
-                               w.priority_streak))
+                               w.priority_streak, w.post))
                 for a in change.appointments:
                     c.execute("UPDATE appointments SET status = ?, ticket_id = ? WHERE code = ?",
                               (a.status, a.ticket_id, a.code))
@@ -561,9 +571,9 @@ class Store:
 
     def _windows(self) -> list[WindowState]:
         return [WindowState(id=i, status=s, staff=st, staff_name=sn, pause_reason=pr, current=cur, since=_dt(since),
-                            priority_streak=ps)
-                for i, s, st, sn, pr, cur, since, ps in self.conn.execute(
-                    "SELECT id, status, staff, staff_name, pause_reason, current, since, priority_streak"
+                            priority_streak=ps, post=post)
+                for i, s, st, sn, pr, cur, since, ps, post in self.conn.execute(
+                    "SELECT id, status, staff, staff_name, pause_reason, current, since, priority_streak, post"
                     " FROM windows ORDER BY id")]
 
     def ticket_by_token(self, token: str) -> Optional[Ticket]:

@@ -99,7 +99,7 @@ class VisitRules:
                             f"{t.number} missed its call more than {q.rejoin_minutes} minutes ago; take a new ticket.")
         place = policy.place_after(state.waiting((t.service,)), q.rejoin_after, now)
         nt = replace(t, status=WAITING, queued_at=place, joined_at=now, calls=(), started_at=None, finished_at=None,
-                     window=None, staff=None, steps=t.steps + (self._step(t, "no_show", t.finished_at),))
+                     window=None, staff=None, post=None, steps=t.steps + (self._step(t, "no_show", t.finished_at),))
         return Change(tickets=(nt,), events=(Event("ticket_rejoined", now, ticket=nt),
                                              self._queue_event(state, t.service, now, plus=nt)), result=nt)
 
@@ -119,7 +119,7 @@ class VisitRules:
         waiting = state.waiting((service.code,))
         place = t.issued_at if self.config.queue.transfer_keeps_place else policy.head_of_line(waiting, now)
         nt = replace(t, status=WAITING, service=service.code, queued_at=place, joined_at=now, calls=(), started_at=None,
-                     finished_at=None, window=None, staff=None, target_window=target_window,
+                     finished_at=None, window=None, staff=None, post=None, target_window=target_window,
                      steps=t.steps + (self._step(t, "transferred", now),))
         nw = replace(w, current=None)
         return Change(tickets=(nt,), windows=(nw,), events=(
@@ -131,6 +131,6 @@ class VisitRules:
 
     def _step(self, t: Ticket, outcome: str, ended: datetime) -> Step:
         return Step(service=t.service, queued_at=t.place, calls=t.calls, started_at=t.started_at, ended_at=ended,
-                    outcome=outcome, window=t.window, staff=t.staff, joined_at=t.joined_at)
+                    outcome=outcome, window=t.window, staff=t.staff, joined_at=t.joined_at, post=t.post)
 
 

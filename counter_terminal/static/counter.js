@@ -66,6 +66,9 @@
       "counter.cancel": "取消",
       "counter.status_closed": "关闭",
       "counter.status_idle": "空闲",
+      "counter.post_A": "A岗",
+      "counter.post_B": "B岗",
+      "counter.post_none": "非本窗口AB岗",
       "counter.status_called": "已呼叫",
       "counter.status_serving": "办理中",
       "counter.status_paused": "暂停：{reason}",
@@ -156,6 +159,9 @@
       "counter.cancel": "Cancel",
       "counter.status_closed": "Closed",
       "counter.status_idle": "Open",
+      "counter.post_A": "A post",
+      "counter.post_B": "B post",
+      "counter.post_none": "Not an A/B holder here",
       "counter.status_called": "Called",
       "counter.status_serving": "Serving",
       "counter.status_paused": "Paused: {reason}",
@@ -388,6 +394,12 @@
   function drawWindow() {
     if (!win) return;
     $("window-name").textContent = i18n.pick(win, "name");
+    // The post (AB岗) the hall recorded for this clerk here: the server says it, the page shows it.
+    var post = win.staff ? (win.staff.post || "none") : null;
+    var postEl = $("user-post");
+    postEl.hidden = !post;
+    postEl.setAttribute("data-post", post || "");
+    postEl.textContent = post ? t("counter.post_" + post) : "";
     var key = windowStatusKey();
     var badge = $("window-status");
     badge.setAttribute("data-status", key);

@@ -77,13 +77,13 @@ def test_steps_are_read_field_by_field_a_transfer_as_two_steps(hall, store, visi
     assert got == [
         step(ticket_id=a.id, number="A001", service="A", issued_at=at("9:00"), first_called_at=at("9:02"),
              called_at=at("9:02"), calls=1, started_at=at("9:03"), ended_at=at("9:08"), outcome="transferred",
-             window=1, staff="zhang"),
+             window=1, staff="zhang", post="A"),
         step(ticket_id=a.id, step=1, number="A001", service="B", issued_at=at("9:00"), queued_at=at("9:08"),
              first_called_at=at("9:09"), called_at=at("9:09"), calls=1, started_at=at("9:09:30"),
-             ended_at=at("9:13:30"), outcome="finished", window=3, staff="li"),
+             ended_at=at("9:13:30"), outcome="finished", window=3, staff="li", post="B"),
         step(ticket_id=m.id, number="A002", service="A", matter="business-licence", issued_at=at("9:14:40"),
              first_called_at=at("9:15:40"), called_at=at("9:15:40"), calls=2, started_at=at("9:16:40"),
-             ended_at=at("9:19:40"), outcome="finished", window=1, staff="zhang"),
+             ended_at=at("9:19:40"), outcome="finished", window=1, staff="zhang", post="A"),
         step(ticket_id=f.id, number="F001", service="F", issued_at=at("9:19:40"), ended_at=at("9:20:40"),
              outcome="cancelled"),
     ]

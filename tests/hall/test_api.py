@@ -65,7 +65,7 @@ def test_login_opens_the_window_and_logout_closes_it(client):
     assert body == {"user": {"username": "zhang", "name": "张敏", "role": "staff"}, "window": 3}
     assert client.get("/api/me").get_json()["window"] == 3
     w3 = client.get("/api/state").get_json()["windows"][2]
-    assert (w3["status"], w3["staff"]) == ("open", {"username": "zhang", "name": "张敏"})
+    assert (w3["status"], w3["staff"]) == ("open", {"username": "zhang", "name": "张敏", "post": None})
     assert client.post("/api/logout").get_json() == {"ok": True}
     assert client.get("/api/state").get_json()["windows"][2]["status"] == "closed"
     assert error(client.get("/api/me")) == (401, "not_signed_in")

@@ -33,7 +33,7 @@ def _old_file(path, monkeypatch) -> None:
                      issued_at=_at(1), calls=(Call(_at(8), 1),), finished_at=_at(10), window=1, staff="zhang")
     with old._transaction():
         for t in (transferred, no_show):
-            columns = store_module._TICKET_COLUMNS.rsplit(",", 1)[0]   # schema 6 had no joined_at
+            columns = store_module._TICKET_COLUMNS.split(", joined_at")[0]   # schema 6 had no joined_at, no post
             old.conn.execute(f"INSERT INTO tickets ({columns}) VALUES ({','.join('?' * 22)})", _ticket_row(t)[:22])
         old.conn.execute("INSERT INTO ratings (ticket_id, business_day, window, staff, level, channel, device, at)"
                          " VALUES (1, '2026-11-02', 4, 'li', 'satisfied', 'rater', 'rater-4', ?)", (_at(41).isoformat(),))
