@@ -64,8 +64,11 @@ class Bus485:
             self._link_watchers.append(on_link)
             on_link(self.link.state, self.link.detail)
 
-    def detach(self, address: int) -> None:
+    def detach(self, address: int, on_link: Optional[Callable[[str, str], None]] = None) -> None:
+        """Stop routing `address`'s frames, and stop telling `on_link` about the link (a driver removed)."""
         self._listeners.pop(address, None)
+        if on_link is not None:
+            self._link_watchers = [w for w in self._link_watchers if w != on_link]
 
     def start(self) -> "Bus485":
         if self._thread is None:
@@ -274,3 +277,13 @@ class BusPool:
             buses, self._buses = [b for b, _ in self._buses.values()], {}
         for bus in buses:
             bus.stop()
+
+    def release_unused(self, in_use: set) -> list[str]:
+        """Stop and forget each bus whose URL is not in `in_use` (its last device was removed), so its
+        link's threads end; returns their URLs."""
+        with self._lock:
+            gone = [url for url in self._buses if url not in in_use]
+            buses = [self._buses.pop(url)[0] for url in gone]
+        for bus in buses:
+            bus.stop()
+        return gone

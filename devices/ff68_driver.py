@@ -83,7 +83,7 @@ class Ff68Device(DeviceWorker):
             self.bus.start()
 
     def on_stop(self) -> None:
-        self.bus.detach(self.address)
+        self.bus.detach(self.address, on_link=self._link_changed)
         if self.own_bus:
             self.bus.stop()
 

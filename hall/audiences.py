@@ -34,7 +34,8 @@ _TICKET_CHANGES = (
     "ticket_cancelled", "ticket_expired", "ticket_rated", "ticket_transferred", "ticket_prioritised",
     "ticket_rejoined", "ticket_printed",
 )
-_HALL_CHANGES = ("window_changed", "queue_changed", "business_day_started", "business_day_ended", "device_changed")
+_HALL_CHANGES = ("window_changed", "queue_changed", "business_day_started", "business_day_ended", "device_changed",
+                 "config_changed")
 
 # The events each audience receives. Anything not listed is not sent to it.
 EVENTS: dict[str, frozenset] = {
@@ -42,7 +43,7 @@ EVENTS: dict[str, frozenset] = {
     COUNTER: frozenset(_TICKET_CHANGES + _HALL_CHANGES),
     BOARD: frozenset(EVENT_NAMES),  # every event
     RATER: frozenset({"ticket_called", "ticket_finished", "ticket_rated", "window_changed",
-                      "business_day_started", "business_day_ended"}),
+                      "business_day_started", "business_day_ended", "config_changed"}),
     PHONE: frozenset(),
 }
 
@@ -62,6 +63,7 @@ PUBLIC_EVENT_FIELDS = frozenset({
     "audio_url", "implicit_start", "channel", "from_service", "from_window", "to_service", "to_window",
     "priority", "status", "reason", "reprint", "waiting", "longest_waiting_since", "business_day", "previous",
     "device", "kind", "state", "detail",
+    "version", "changed",   # config_changed: which version, which sections; never by whom or why
 })
 PUBLIC_CALL_FIELDS = ("number", "service", "window", "window_name", "window_name_en", "at", "seq", "recall", "status")
 # What the phone page is told of its ticket's ratings (hall/rating_screens.py): which served steps

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Optional
 
 from hall.errors import ConfigError
 
@@ -33,35 +34,148 @@ PRINT_MESSAGES_EN = {
 
 
 class DeviceManager:
-    def __init__(self, hall):
+    """The hall's drivers, their bus subscriptions and their last states.
+
+    `dry_run`: drivers are built to check their settings and nothing else happens: no bus
+    subscription, no rater watched, nothing opened (`hallq check-config`, a new version's check).
+    """
+
+    def __init__(self, hall, data_dir=None, dry_run: bool = False):
         self.hall = hall
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.dry_run = dry_run
         self.drivers: dict[str, object] = {}
         self.kinds: dict[str, str] = {}
         self.states: dict[str, dict] = {}
+        self.entries: dict[str, dict] = {}     # device id -> the settings entry it was built from
         self.printer = None
         self.voice = None
+        self.serial = None                     # devices.serial_drivers.SerialDevices, on first use
+        self.override = None                   # settings that replace the configuration's (the demo's simulators)
+        self._generation: dict[str, object] = {}   # device id -> the on_state callback its driver reports through
+        self.index: dict[str, int] = {}        # device id -> its place among its kind's entries
         self._lock = threading.Lock()
+        self._started = False
 
     # -- building ----------------------------------------------------------------
 
-    def add(self, kind: str, driver, device_id: str) -> None:
+    def add(self, kind: str, driver, device_id: str, entry: Optional[dict] = None, generation=None) -> None:
         """Attach a built driver: it hears every committed event from now on."""
         self.drivers[device_id] = driver
         self.kinds[device_id] = kind
+        self.entries[device_id] = dict(entry or {})
+        if generation is not None:
+            self._generation[device_id] = generation
         self.states.setdefault(device_id, {"device": device_id, "kind": kind, "state": "connecting", "detail": "",
                                            "since": None})
         if kind == "printer":
             self.printer = driver
         elif kind == "voice":
             self.voice = driver
+        if self.dry_run:
+            return
+        if kind == "voice":
+            self.hall.ser.audio = True    # each call's event names its joined announcement
         elif kind == "rater" and hasattr(self.hall, "watch_rater"):
             # The hall records "unrated" itself when the rating time passes, even after a crash.
             self.hall.watch_rater(getattr(driver, "window", None), getattr(driver, "rating_timeout", None), device_id)
         if hasattr(driver, "handle") and kind != "printer":
             self.hall.bus.subscribe(f"device-{device_id}", driver.handle)
 
+    def remove(self, device_id: str) -> None:
+        """Stop a driver and forget it: its bus subscription goes, its thread ends, its links close
+        (a shared RS-485 line only when no other device is on it), and the board hears it is removed."""
+        driver = self.drivers.pop(device_id)
+        kind = self.kinds.pop(device_id)
+        self.entries.pop(device_id, None)
+        self.index.pop(device_id, None)
+        self._generation.pop(device_id, None)
+        self.hall.bus.unsubscribe(f"device-{device_id}")
+        try:
+            driver.stop()
+        except Exception:
+            log.exception("device %s did not stop cleanly", device_id)
+        if self.printer is driver:
+            self.printer = None
+        if self.voice is driver:
+            self.voice = None
+            self.hall.ser.audio = False
+        if kind == "rater":
+            window = getattr(driver, "window", None)
+            if hasattr(self.hall, "unwatch_rater"):
+                self.hall.unwatch_rater(window, device_id)
+            if self.serial is not None and self.serial.raters_by_window.get(window) is driver:
+                del self.serial.raters_by_window[window]
+        if self.serial is not None:
+            in_use = {getattr(getattr(d, "bus", None), "url", None) for d in self.drivers.values()}
+            self.serial.pool.release_unused(in_use)
+        with self._lock:
+            self.states.pop(device_id, None)
+        try:
+            self.hall.device_changed(device_id, kind, "removed", "")
+        except Exception:
+            log.exception("could not record that %s was removed", device_id)
+
+    def reconfigure(self, settings: dict) -> tuple[list[str], list[str]]:
+        """Put new [devices] settings in effect: each device whose entry changed or went is stopped
+        and removed, each changed or new one built and started; the others keep running untouched.
+        Returns (the ids stopped, the ids started). A keypad is rebuilt with its window's rater (its
+        rate key arms that rater). While `override` is set (the demo's simulators), nothing changes."""
+        if self.override is not None:
+            log.info("device settings changed in the configuration; this hall runs its simulators instead")
+            return [], []
+        plan = build_devices(self.hall, settings, self.data_dir or Path("."), dry_run=True)
+        old = {d: (self.kinds[d], self.entries.get(d)) for d in self.drivers}
+        new = {d: (plan.kinds[d], plan.entries[d]) for d in plan.drivers}
+        stop = {d for d in old if old[d] != new.get(d)}
+        start = {d for d in new if new[d] != old.get(d)}
+        # A keypad's rate key arms its window's rater: a rater that changes takes its keypads along.
+        windows = {(old.get(d) or new[d])[1].get("window") for d in stop | start
+                   if (old.get(d) or new[d])[0] == "rater"}
+        for d, (kind, entry) in {**old, **new}.items():
+            if kind == "keypad" and entry.get("window") in windows:
+                stop |= {d} & set(old)
+                start |= {d} & set(new)
+        for d in sorted(stop):
+            self.remove(d)
+        order = list(plan.drivers)               # the plan's order: raters before the keypads that arm them
+        for d in [d for d in order if d in start]:
+            kind, entry = new[d]
+            driver, device_id, generation = self._build(kind, entry, plan.index[d])
+            self.add(kind, driver, device_id, entry, generation)
+            self.index[device_id] = plan.index[d]
+            if self._started:
+                self._start(device_id)
+        return sorted(stop), [d for d in order if d in start]
+
+    def _build(self, kind: str, entry: dict, index: int):
+        """One driver from one settings entry; (driver, id, the callback it reports through)."""
+        report = self.on_state(kind)
+        s = dict(entry)
+        if kind == "printer":
+            from devices.printer import PrinterDriver
+            s.setdefault("id", "printer")
+            return _built("printer", PrinterDriver, s, report), s["id"], report
+        if kind == "voice":
+            from devices.voice import VoiceDriver
+            s.setdefault("id", "voice")
+            s.setdefault("cache_dir", str((self.data_dir or Path(".")) / "voice"))
+            s.setdefault("timezone", self.hall.config.timezone)
+            return _built("voice", VoiceDriver, s, report), s["id"], report
+        if self.serial is None:
+            from devices.serial_drivers import SerialDevices
+            self.serial = SerialDevices(self.hall, dry_run=self.dry_run)
+        try:
+            driver = self.serial.build(kind, s, report)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ConfigError(f"devices.{kind}[{index}]: {getattr(exc, 'message', None) or exc}",
+                              field=f"devices.{kind}[{index}]") from None
+        return driver, driver_id(driver, kind, index), report
+
     def on_state(self, kind: str) -> Callable[[str, str, str], None]:
         def report(device_id: str, state: str, detail: str = "") -> None:
+            if self._generation.get(device_id, report) is not report or device_id not in self.drivers:
+                return   # a driver removed (or replaced) by a new configuration: its last words are not the board's
             with self._lock:
                 old = self.states.get(device_id, {})
                 if old.get("state") == state:
@@ -80,20 +194,25 @@ class DeviceManager:
     def start(self) -> None:
         """Start every driver, then show each the windows as they are now (a display must not
         stay blank until the next event after a restart)."""
-        for device_id, driver in self.drivers.items():
-            try:
-                driver.start()
-            except Exception as exc:  # a device that cannot start is a state, not a crash
-                log.exception("device %s did not start", device_id)
-                self.on_state(self.kinds[device_id])(device_id, "faulted", str(exc))
+        self._started = True
+        for device_id in list(self.drivers):
+            self._start(device_id)
+
+    def _start(self, device_id: str) -> None:
+        driver = self.drivers[device_id]
+        try:
+            driver.start()
+        except Exception as exc:  # a device that cannot start is a state, not a crash
+            log.exception("device %s did not start", device_id)
+            self.on_state(self.kinds[device_id])(device_id, "faulted", str(exc))
+        if self.kinds[device_id] not in ("led", "keypad", "rater"):
+            return
         for w in self.hall.config.windows:
             current = {"event": "window_changed", "window": self.hall.window_json(w.id), "replay": True}
-            for device_id, driver in self.drivers.items():
-                if self.kinds[device_id] in ("led", "keypad", "rater"):
-                    try:
-                        driver.handle(current)
-                    except Exception:
-                        log.exception("device %s refused the current window state", device_id)
+            try:
+                driver.handle(current)
+            except Exception:
+                log.exception("device %s refused the current window state", device_id)
 
     def stop(self) -> None:
         for driver in self.drivers.values():
@@ -101,6 +220,8 @@ class DeviceManager:
                 driver.stop()
             except Exception:
                 log.exception("device did not stop cleanly")
+        if self.serial is not None:
+            self.serial.pool.stop()
 
     def snapshot(self) -> list[dict]:
         with self._lock:
@@ -138,42 +259,45 @@ class DeviceManager:
 def build_devices(hall, settings: dict, data_dir, dry_run: bool = False) -> DeviceManager:
     """Build every device configured under [devices]; a bad setting is a ConfigError sentence.
 
-    Nothing is opened until the manager starts (`dry_run`: not even the serial buses)."""
-    manager = DeviceManager(hall)
-    known = {"printer", "voice", "led", "keypad", "rater", "wireless"}
+    Nothing is opened until the manager starts (`dry_run`: not even the serial buses, and the
+    hall is not touched: a check of the settings only)."""
+    manager = DeviceManager(hall, data_dir, dry_run=dry_run)
+    for kind, index, entry in device_entries(settings):
+        driver, device_id, generation = manager._build(kind, entry, index)
+        if device_id in manager.drivers:
+            raise ConfigError(f"devices.{kind}[{index}]: the id {device_id!r} is another device's too; give each "
+                              f"device its own id.", field=f"devices.{kind}[{index}].id")
+        manager.add(kind, driver, device_id, entry, generation)
+        manager.index[device_id] = index
+    return manager
+
+
+_KINDS = ("printer", "voice", "led", "keypad", "rater", "wireless")
+
+
+def device_entries(settings: dict) -> list[tuple[str, int, dict]]:
+    """(kind, index, entry) of each device under [devices], in the order they are built: raters
+    before keypads, since a keypad's rate key arms the rater of its window."""
+    if not isinstance(settings, dict):
+        raise ConfigError("devices must be a table of device kinds.", field="devices")
     for key in settings:
-        if key not in known:
-            raise ConfigError(f"devices.{key} is not a known device kind; expected one of {sorted(known)}.")
-    if "printer" in settings:
-        from devices.printer import PrinterDriver
-        s = dict(settings["printer"])
-        s.setdefault("id", "printer")
-        manager.add("printer", _built("printer", PrinterDriver, s, manager.on_state("printer")), s["id"])
-    if "voice" in settings:
-        from devices.voice import VoiceDriver
-        s = dict(settings["voice"])
-        s.setdefault("id", "voice")
-        s.setdefault("cache_dir", str(data_dir / "voice"))
-        s.setdefault("timezone", hall.config.timezone)
-        manager.add("voice", _built("voice", VoiceDriver, s, manager.on_state("voice")), s["id"])
-    serial = None
-    # Raters before keypads: a keypad's rate key arms the rater of its window.
+        if key not in _KINDS:
+            raise ConfigError(f"devices.{key} is not a known device kind; expected one of {sorted(_KINDS)}.",
+                              field=f"devices.{key}")
+    out = []
+    for kind in ("printer", "voice"):
+        if kind in settings:
+            if not isinstance(settings[kind], dict):
+                raise ConfigError(f"devices.{kind} must be one [devices.{kind}] table.", field=f"devices.{kind}")
+            out.append((kind, 0, dict(settings[kind])))
     for kind in ("led", "rater", "keypad", "wireless"):
         entries = settings.get(kind, [])
         if isinstance(entries, dict):
             entries = [entries]
-        if not isinstance(entries, list):
-            raise ConfigError(f"devices.{kind} must be [[devices.{kind}]] entries.")
-        for i, s in enumerate(entries):
-            if serial is None:
-                from devices.serial_drivers import SerialDevices
-                serial = SerialDevices(hall, dry_run=dry_run)
-            try:
-                driver = serial.build(kind, dict(s), manager.on_state(kind))
-            except (ValueError, TypeError, KeyError) as exc:
-                raise ConfigError(f"devices.{kind}[{i}]: {getattr(exc, 'message', None) or exc}") from None
-            manager.add(kind, driver, driver_id(driver, kind, i))
-    return manager
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ConfigError(f"devices.{kind} must be [[devices.{kind}]] entries.", field=f"devices.{kind}")
+        out += [(kind, i, dict(e)) for i, e in enumerate(entries)]
+    return out
 
 
 def driver_id(driver, kind: str, i: int) -> str:

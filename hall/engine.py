@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Optional
+from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from hall import cases, policy, ratings, rules
@@ -37,11 +37,26 @@ def case_event(step_event: dict, case: CaseRecord, ticket: Optional[Ticket] = No
 
 
 class Engine(VisitRules):
-    """The hall's rules for one configuration (the steps of a visit beyond one call: hall/visits.py)."""
+    """The hall's rules (the steps of a visit beyond one call: hall/visits.py).
 
-    def __init__(self, config: HallConfig):
-        self.config = config
-        self.tz = ZoneInfo(config.timezone)
+    `config` is a HallConfig, or a function that returns the one in force (the hall's: a new
+    version applied mid-day counts from the next action, with no engine of its own to rebuild).
+    """
+
+    def __init__(self, config: HallConfig | Callable[[], HallConfig]):
+        self._config = config if callable(config) else (lambda: config)
+        self._tz: tuple = (None, None)
+
+    @property
+    def config(self) -> HallConfig:
+        return self._config()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        config = self._config()
+        if self._tz[0] is not config:
+            self._tz = (config, ZoneInfo(config.timezone))
+        return self._tz[1]
 
     def business_day(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -349,7 +364,11 @@ class Engine(VisitRules):
                                                  "longest_waiting_since": oldest})
 
     def _service(self, code):
+        """The service a ticket may join (be issued for, or transferred to) now."""
         service = self.config.service(code) if isinstance(code, str) else None
+        if service is not None and service.retired:
+            raise HallError("service_retired", f"{service.name}已停办，不再取号或转入；请选择其他业务。",
+                            f"{service.name_en} is no longer offered; choose another service.", 409)
         if service is None:
             codes = ", ".join(s.code for s in self.config.services)
             raise HallError("unknown_service", f"没有代码为 {code!r} 的业务，请选择：{codes}。",

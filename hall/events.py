@@ -34,6 +34,7 @@ EVENT_NAMES = (
     "appointment_missed",
     "id_blocked",
     "device_changed",
+    "config_changed",     # a new configuration version in effect (hall/configs.py)
     # Bad-rating cases (差评整改), in the order a case goes (hall/cases.py).
     "case_opened",
     "case_verified",

@@ -8,6 +8,7 @@ is stored, and numbers are unique however many kiosks issue at once.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import secrets
 import threading
 from datetime import datetime, timedelta
@@ -51,11 +52,22 @@ class Hall:
         self.store = store
         self.bus = bus or Bus()
         self.clock = clock
-        self.engine = Engine(config)
-        self.ser = Serializer(config, self.engine.tz)
+        # The engine and the serializer read the configuration in force (self.config) at each use:
+        # a new version (apply_config) needs nothing rebuilt.
+        self.engine = Engine(lambda: self.config)
+        self.ser = Serializer(lambda: self.config)
         self._lock = threading.RLock()
+        self._config_lock = threading.Lock()   # one configuration change at a time, devices included
         self._forecast_lock = threading.Lock()
         self.state = store.load_state(self.engine.business_day(clock()))
+        latest = store.config_version()
+        if latest is None:   # a new hall: its configuration is version 1 (hall/configs.py)
+            from config.writer import dump_toml
+            from hall.configs import SEED_USER
+            store.seed_config(dump_toml(config), clock(), SEED_USER, config.source)
+            latest = store.config_version()
+        self.config_version = latest["version"]   # the stored version in force
+        self.config = self._with_retired_services(config)
         # Windows with a rater: window -> (rating_timeout seconds, rater id). From the hall file
         # now, so that the first tick after a restart already knows them; the device manager
         # tells the rest (the demo's simulators) through watch_rater.
@@ -102,6 +114,13 @@ class Hall:
             self.raters[window_id] = (float(rating_timeout), device)
             for t in self.state.tickets.values():
                 self._expect_rating(t)
+
+    def unwatch_rater(self, window_id, device: Optional[str] = None) -> None:
+        """Window `window_id` has no rater any more (a new configuration removed it). Tickets it
+        finished before still get their "unrated" record when their rating time passes."""
+        with self._lock:
+            if window_id in self.raters and device in (None, self.raters[window_id][1]):
+                del self.raters[window_id]
 
     def _expect_rating(self, t: Ticket) -> None:
         rater = self.raters.get(t.window) if t.window is not None else None
@@ -403,12 +422,86 @@ class Hall:
 
     @property
     def workdays(self):
+        """The working-day calendar of the configuration in force."""
         from hall.workdays import Workdays
-        if getattr(self, "_workdays", None) is None:
-            cal = self.config.calendar
-            self._workdays = Workdays(closed=self.config.queue.holidays, extra_workdays=cal.extra_workdays,
-                                      extra_holidays=cal.extra_holidays, tz=self.engine.tz)
-        return self._workdays
+        config = self.config
+        cached = getattr(self, "_workdays", None)
+        if cached is None or cached[0] is not config:
+            cal = config.calendar
+            self._workdays = cached = (config, Workdays(closed=config.queue.holidays, extra_workdays=cal.extra_workdays,
+                                                        extra_holidays=cal.extra_holidays, tz=self.engine.tz))
+        return cached[1]
+
+    # -- the configuration -------------------------------------------------------
+
+    def apply_config(self, new: HallConfig, by: str, note: str = "", source: str = "browser") -> dict:
+        """Put a new configuration version in effect now, while the hall serves (hall/reconfigure.py
+        says what it keeps and what it refuses). `new` has passed the loader's checks; its devices
+        are checked here, then the version, its `config_changed` event and an audit row (before and
+        after of each section changed) are committed in one transaction, every reader sees it from
+        the next use, and the devices whose settings changed are rebuilt. `by`: who (a username);
+        `source`: browser, import or seed. Returns {version, changed}: changed [] when nothing
+        differs from the version in force (then nothing is stored)."""
+        from config.loader import parse_data
+        from config.writer import config_data, dump_toml, sections_changed
+        from hall import reconfigure
+        from hall.devices import build_devices
+        from hall.events import Event
+        from hall.store import put_audit, put_config_version
+        # Through the loader's own checks, whoever built it: a version stored must read back.
+        new = dataclasses.replace(parse_data(config_data(new), source=new.source), source=new.source)
+        with self._config_lock:
+            if self.devices is None or self.devices.override is None:
+                build_devices(self, new.devices, getattr(self.devices, "data_dir", None) or ".", dry_run=True)
+            with self._lock:
+                now = self._now()
+                self._housekeeping(now)
+                old = self.config
+                running = reconfigure.running_config(new, old, self.state.tickets.values(), self.state.windows)
+                changed = sections_changed(old, running)
+                if not changed:
+                    return {"version": self.config_version, "changed": []}
+                version = (self.store.config_version() or {"version": 0})["version"] + 1
+                before, after = config_data(old), config_data(running)
+                text = dump_toml(running)
+                event = Event("config_changed", now, data={"version": version, "by": by, "note": note or "",
+                                                           "source": source, "changed": changed})
+                payload = self.ser.event(event, self.state.tickets.get)
+
+                def also(conn):
+                    put_config_version(conn, version, now, by, source, text, note)
+                    put_audit(conn, now, by, "config_changed", f"version {version}: {', '.join(changed)}",
+                              {k: before.get(k) for k in changed}, {k: after.get(k) for k in changed})
+                change = Change(events=(event,))
+                seq = self.store.commit(change, [payload], self.state.business_day, also)[0]
+                apply(self.state, change)
+                self.config, self.config_version = running, version
+                if self.devices is None:
+                    self.raters.clear()
+                    for entry in _rater_entries(running.devices):
+                        self.watch_rater(entry.get("window"), entry.get("rating_timeout", DEFAULT_RATING_TIMEOUT),
+                                         entry.get("id"))
+                payload["seq"] = self.state.last_seq = seq
+                self.bus.publish(payload)
+            if self.devices is not None and "devices" in changed:
+                # Outside the hall's lock: a driver stopping may be reporting its state through it.
+                self.devices.reconfigure(running.devices)
+            return {"version": version, "changed": changed}
+
+    def _with_retired_services(self, config: HallConfig) -> HallConfig:
+        """At start: a service an earlier version had and the stored one removed while its tickets were
+        open today stays retired until they are served (hall/reconfigure.py), found in that version."""
+        from hall import configs, reconfigure
+        tickets = [t for t in self.state.tickets.values() if t.is_open]
+        missing = {t.service for t in tickets} - {s.code for s in config.services}
+        for row in self.store.config_versions() if missing else ():
+            old = configs.load(self.store.config_version(row["version"]))
+            if missing & {s.code for s in old.services}:
+                config = reconfigure.with_retired(config, old, tickets, strict=False)
+                missing -= {s.code for s in config.services}
+            if not missing:
+                break
+        return config
 
     # -- reading ---------------------------------------------------------------
 
@@ -573,10 +666,12 @@ class Hall:
         with self._lock:
             counts = {s.code: 0 for s in self.config.services}
             for t in self.state.waiting():
-                counts[t.service] += 1
+                counts[t.service] = counts.get(t.service, 0) + 1
             local = self.clock().astimezone(self.engine.tz)
             out = []
             for s in self.config.services:
+                if s.retired:
+                    continue      # kept only for its waiting tickets: the kiosk no longer offers it
                 closed = None
                 try:
                     rules.check_open(self.config, s, local, self.state.day_closed)
@@ -675,9 +770,12 @@ class Hall:
             services = []
             for s in self.config.services:
                 mine = [t for t in waiting if t.service == s.code]
+                if s.retired and not mine:
+                    continue
                 services.append({"code": s.code, "prefix": s.prefix, "name": s.name, "name_en": s.name_en,
                                  "waiting": len(mine), "wait_minutes": waits[s.code],
-                                 "longest_waiting_since": self.ser.ticket(mine[0])["queued_at"] if mine else None})
+                                 "longest_waiting_since": self.ser.ticket(mine[0])["queued_at"] if mine else None,
+                                 "retired": s.retired})
             windows = [self.ser.window(self.engine._window(st, w.id), st.tickets.get) for w in self.config.windows]
             today = {t.number: t for t in st.tickets.values() if t.business_day == st.business_day}
             recent = []

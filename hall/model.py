@@ -52,6 +52,9 @@ class Service:
     digits: int = 3
     matters: tuple[Matter, ...] = ()
     real_name: bool = False                 # tickets need an ID number
+    # Removed by a later configuration while its tickets were still open: they are called and served as
+    # before (hall/reconfigure.py), but it issues no ticket, takes no transfer, and is in no export.
+    retired: bool = False
     person_daily_limit: Optional[int] = None
     daily_quota: Optional[int] = None
     hours: tuple[tuple[time, time], ...] = ()  # issuing periods; empty: all day

@@ -17,10 +17,25 @@ def iso(dt: Optional[datetime], tz) -> Optional[str]:
 
 
 class Serializer:
-    def __init__(self, config: HallConfig, tz):
-        self.config = config
-        self.tz = tz
+    """`config`: a HallConfig, or a function that returns the one in force (the hall's)."""
+
+    def __init__(self, config: HallConfig | Callable[[], HallConfig], tz=None):
+        self._config = config if callable(config) else (lambda: config)
+        self._tz = (None, tz)
         self.audio = False  # a voice device serves each call's joined announcement
+
+    @property
+    def config(self) -> HallConfig:
+        return self._config()
+
+    @property
+    def tz(self):
+        """The hall's time zone: the one given, else the configuration's."""
+        config = self._config()
+        if self._tz[0] is not config and (self._tz[0] is not None or self._tz[1] is None):
+            from zoneinfo import ZoneInfo
+            self._tz = (config, ZoneInfo(config.timezone))
+        return self._tz[1]
 
     def ticket(self, t: Ticket) -> dict:
         """A ticket as the public sees it: never its token or ID number."""

@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import sqlite_utils
 
@@ -479,8 +479,10 @@ class Store:
 
     # -- the one writer --------------------------------------------------------
 
-    def commit(self, change: Change, payloads: list[dict], business_day: date) -> list[int]:
-        """Write a change and its events in one transaction; return the events' seqs."""
+    def commit(self, change: Change, payloads: list[dict], business_day: date,
+               also: Optional[Callable[[sqlite3.Connection], None]] = None) -> list[int]:
+        """Write a change and its events in one transaction; return the events' seqs. `also(conn)`
+        writes more rows in the same transaction (a configuration version and its audit row)."""
         seqs: list[int] = []
         with self._lock:
             c = self.conn
@@ -534,6 +536,8 @@ class Store:
                     c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('business_day', ?)", (day,))
                 if change.day_closed:
                     c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day_closed', ?)", (day,))
+                if also is not None:
+                    also(c)
                 self._durable_commit()
             except BaseException:
                 c.execute("ROLLBACK")
@@ -681,6 +685,33 @@ class Store:
             if day:
                 sql, args = sql + " WHERE business_day = ?", (day.isoformat(),)
             return [dict(r) for r in self.db.query(sql + " ORDER BY id", args)]
+
+    # -- configuration versions (hall/configs.py) ------------------------------------
+
+    def config_version(self, version: Optional[int] = None) -> Optional[dict]:
+        """A stored configuration version (the latest when `version` is None): {version, at, username,
+        source, config (its TOML text), note}; None when the hall has none yet."""
+        with self._lock:
+            sql = "SELECT version, at, username, source, config, note FROM config_versions"
+            row = (self.conn.execute(sql + " WHERE version = ?", (version,)) if version is not None
+                   else self.conn.execute(sql + " ORDER BY version DESC LIMIT 1")).fetchone()
+        return None if row is None else dict(zip(("version", "at", "username", "source", "config", "note"), row))
+
+    def config_versions(self, limit: int = 100) -> list[dict]:
+        """The stored versions, newest first, without their text: {version, at, username, source, note}."""
+        with self._lock:
+            rows = self.conn.execute("SELECT version, at, username, source, note FROM config_versions"
+                                     " ORDER BY version DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(zip(("version", "at", "username", "source", "note"), r)) for r in rows]
+
+    def seed_config(self, text: str, at: datetime, username: str, note: str) -> Optional[int]:
+        """Store `text` as version 1 if the hall has no configuration yet (source "seed"); the version
+        stored, or None when the database already had one (it is left as it is)."""
+        with self._transaction():
+            if self.conn.execute("SELECT 1 FROM config_versions LIMIT 1").fetchone() is not None:
+                return None
+            put_config_version(self.conn, 1, at, username, "seed", text, note)
+            return 1
 
     # -- SMS notices -------------------------------------------------------------
 
@@ -847,6 +878,20 @@ def _put_case(conn, case) -> None:
                  (case.case_id, case.rating_id, case.ticket_id, case.step, case.business_day.isoformat(),
                   _ts(case.opened_at), case.status, json.dumps(case_to_json(case), ensure_ascii=False),
                   _ts(datetime.now().astimezone())))
+
+
+def put_config_version(conn, version: int, at: datetime, username: str, source: str, text: str, note: str) -> None:
+    """Inside a transaction: a new configuration version (source: seed, browser or import)."""
+    conn.execute("INSERT INTO config_versions (version, at, username, source, config, note) VALUES (?,?,?,?,?,?)",
+                 (version, _ts(at), username, source, text, note or ""))
+
+
+def put_audit(conn, at: datetime, username: str, action: str, target: str, before, after) -> None:
+    """Inside a transaction: one row of the audit log (who, when, what, before and after, as JSON)."""
+    conn.execute("INSERT INTO audit (at, username, action, target, before, after) VALUES (?,?,?,?,?,?)",
+                 (_ts(at), username, action, target,
+                  None if before is None else json.dumps(before, ensure_ascii=False, default=str),
+                  None if after is None else json.dumps(after, ensure_ascii=False, default=str)))
 
 
 def star_inputs_to_json(inputs) -> dict:

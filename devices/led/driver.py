@@ -112,6 +112,7 @@ class LedDriver(DeviceWorker):
             self.bus.start()
 
     def on_stop(self) -> None:
+        self.bus.detach(self.address, on_link=self._link_changed)
         if self.own_bus:
             self.bus.stop()
 

@@ -84,6 +84,9 @@
       if (typeof e.seq === "number") lastSeq = e.seq;
       if (handlers[name]) handlers[name](e);
       if (handlers.any) handlers.any(name, e);
+      // A new configuration version (windows, services, materials, names): the page draws the hall
+      // again from a fresh snapshot, unless it handles the change itself.
+      if (name === "config_changed" && !handlers.config_changed) requestSnapshot();
     });
 
     setStatus(false);
