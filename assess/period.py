@@ -117,10 +117,15 @@ def parse_slice(value: Optional[str]) -> str:
 # -- the figures of a period ----------------------------------------------------------
 
 def settings_of(config) -> F.FigureSettings:
-    """The figures' settings from the hall file ([ratings])."""
+    """The figures' settings from the hall file: [ratings], and the time limits of its services and
+    matters (`service_limit_minutes`, as the alarms judge them: hall/alarms.py `service_limit`)."""
     r = config.ratings
     return F.FigureSettings(service_level_minutes=r.service_level_minutes, case_deadline_days=r.case_deadline_days,
-                            service_limit_minutes=r.service_limit_minutes)
+                            service_limit_minutes=r.service_limit_minutes,
+                            service_limits={s.code: s.service_limit_minutes for s in config.services
+                                            if s.service_limit_minutes is not None},
+                            matter_limits={m.code: m.service_limit_minutes for s in config.services for m in s.matters
+                                           if m.service_limit_minutes is not None})
 
 
 class Labels:

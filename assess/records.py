@@ -129,3 +129,22 @@ def case_from_json(d: dict) -> CaseRecord:
     for k in _CASE_TIMES:
         out[k] = datetime.fromisoformat(out[k]) if out.get(k) else None
     return CaseRecord(**out)
+
+
+# The kinds of alarm of electronic supervision (电子监察, hall/alarms.py), in the order the board lists them.
+ALARM_KINDS = ("long_wait", "long_queue", "service_overtime", "window_paused", "window_unstaffed", "device_fault",
+               "bad_rating", "case_overdue")
+
+
+@dataclass(frozen=True)
+class AlarmRecord:
+    """An alarm as kept in the hall's `alarms` table: raised, maybe acknowledged, maybe cleared (still open: None)."""
+    hall: str
+    alarm_id: int
+    kind: str                            # one of ALARM_KINDS
+    subject: str                         # a service code, window id, ticket id, device id or case id
+    business_day: date                   # the business day it was raised on
+    raised_at: datetime
+    acknowledged_by: Optional[str]
+    acknowledged_at: Optional[datetime]
+    cleared_at: Optional[datetime]

@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.errors import ConfigError
-from hall.model import (DEFAULT_BAD_REASONS, AppointmentRules, CalendarRules, HallConfig, Matter, NotifyRules,
-                        PriorityCategory, QueueRules, RatingReason, RatingRules, Service, Window)
+from hall.model import (DEFAULT_BAD_REASONS, AlarmRules, AppointmentRules, CalendarRules, HallConfig, Matter,
+                        NotifyRules, PriorityCategory, QueueRules, RatingReason, RatingRules, Service, Window)
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("hall.toml")
 
@@ -53,7 +53,7 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: is not a table of sections; expected [hall], [[services]], [[windows]]...")
     t = _Table(source, "", data, {"hall", "services", "windows", "queue", "appointments", "notify", "devices",
-                                  "ratings", "calendar"})
+                                  "ratings", "calendar", "alarms"})
     hall = t.table("hall", {"name", "name_en", "timezone", "addresses", "code"})
     code = hall.text("code", "hall")
     if not _HALL_CODE.match(code):
@@ -71,7 +71,8 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
     _unique(source, "services", "prefix", [s.prefix for s in services])
     codes = {s.code for s in services}
     windows = tuple(_window(w, codes) for w in t.tables("windows", {"id", "name", "name_en", "services", "helps", "breaks",
-                                                                     "a_holder", "b_holder"},
+                                                                     "a_holder", "b_holder", "alarm_pause_minutes",
+                                                                     "alarm_unstaffed_minutes"},
                                                          label=_window_label))
     _unique(source, "windows", "id", [w.id for w in windows],
             labels=[_entry_label("windows", i) for i in range(len(windows))])
@@ -87,6 +88,7 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
                       devices=devices, origins=addresses,
                       ratings=_ratings(t.table("ratings", _RATING_KEYS, optional=True)),
                       calendar=_calendar(t.table("calendar", {"holidays", "workdays"}, optional=True)),
+                      alarms=_alarms(t.table("alarms", _ALARM_KEYS, optional=True)),
                       code=code, source=source)
 
 
@@ -104,6 +106,28 @@ def _ratings(r: "_Table") -> RatingRules:
                        case_deadline_days=r.integer("case_deadline_days", 5, 1, 60),
                        service_level_minutes=r.integer("service_level_minutes", 15, 1, 24 * 60),
                        service_limit_minutes=r.integer("service_limit_minutes", None, 1, 24 * 60))
+
+
+_ALARM_KEYS = {"wait_minutes", "queue_length", "pause_minutes", "unstaffed_minutes", "device_minutes", "hours",
+               "open_days"}
+_OPEN_DAYS = ("workdays", "every_day")
+
+
+def _alarms(a: "_Table") -> AlarmRules:
+    """[alarms]: the hall's thresholds of electronic supervision (电子监察); 0 raises none of that kind."""
+    hours = tuple(_period(a, i, p) for i, p in enumerate(a.list("hours", [])))
+    for (_, a_end), (b_start, _) in zip(hours, hours[1:]):
+        if b_start < a_end:
+            a.fail("hours", a.get("hours"), "opening periods in order that do not overlap, such as "
+                   "[[\"08:30\", \"12:00\"], [\"13:30\", \"17:30\"]]")
+    open_days = a.get("open_days", "workdays")
+    if open_days not in _OPEN_DAYS:
+        a.fail("open_days", open_days, "\"workdays\" (the official calendar's working days) or \"every_day\"")
+    return AlarmRules(wait_minutes=a.integer("wait_minutes", 30, 0, 24 * 60),
+                      queue_length=a.integer("queue_length", 20, 0, 99999),
+                      pause_minutes=a.integer("pause_minutes", 30, 0, 24 * 60),
+                      unstaffed_minutes=a.integer("unstaffed_minutes", 15, 0, 24 * 60),
+                      device_minutes=a.integer("device_minutes", 1, 0, 24 * 60), hours=hours, open_days=open_days)
 
 
 def _calendar(c: "_Table") -> CalendarRules:
@@ -133,7 +157,8 @@ def _address(hall: "_Table", value) -> str:
 
 
 _SERVICE_KEYS = {"code", "prefix", "name", "name_en", "digits", "matters", "real_name", "person_daily_limit",
-                 "daily_quota", "hours", "average_minutes"}
+                 "daily_quota", "hours", "average_minutes", "alarm_wait_minutes", "alarm_queue_length",
+                 "service_limit_minutes"}
 _QUEUE_KEYS = {"priority_categories", "priority_ratio", "max_recalls", "rejoin_minutes", "rejoin_after",
                "transfer_keeps_place", "day_end", "holidays", "estimate_sample",
                "estimate_futures"}
@@ -150,7 +175,7 @@ def _service(s: "_Table") -> Service:
         s.fail("prefix", prefix, "one capital letter A-Z")
     name = s.text("name")
     matters = tuple(_matter(m) for m in s.tables("matters", {"code", "name", "name_en", "materials", "materials_en",
-                                                                      "time_limit_days"},
+                                                                      "time_limit_days", "service_limit_minutes"},
                                                    optional=True))
     _unique(s.source, s.key + ".matters", "code", [m.code for m in matters])
     hours = tuple(_period(s, i, p) for i, p in enumerate(s.list("hours", [])))
@@ -161,7 +186,10 @@ def _service(s: "_Table") -> Service:
                    name_en=s.text("name_en", name), matters=matters, real_name=s.boolean("real_name", False),
                    person_daily_limit=s.integer("person_daily_limit", None, 1, 100),
                    daily_quota=s.integer("daily_quota", None, 1, 99999), hours=hours,
-                   average_minutes=s.number("average_minutes", 6.0, 0.5, 240))
+                   average_minutes=s.number("average_minutes", 6.0, 0.5, 240),
+                   alarm_wait_minutes=s.integer("alarm_wait_minutes", None, 0, 24 * 60),
+                   alarm_queue_length=s.integer("alarm_queue_length", None, 0, 99999),
+                   service_limit_minutes=s.integer("service_limit_minutes", None, 1, 24 * 60))
 
 
 def _matter(m: "_Table") -> Matter:
@@ -176,7 +204,8 @@ def _matter(m: "_Table") -> Matter:
         m.fail("materials_en", materials_en,
                f"the {len(materials)} texts of `materials` in English, in the same order (or leave it out)")
     return Matter(code=code, name=name, name_en=m.text("name_en", name), materials=tuple(materials),
-                  materials_en=tuple(materials_en), time_limit_days=m.integer("time_limit_days", None, 0, 365))
+                  materials_en=tuple(materials_en), time_limit_days=m.integer("time_limit_days", None, 0, 365),
+                  service_limit_minutes=m.integer("service_limit_minutes", None, 1, 24 * 60))
 
 
 def _period(s: "_Table", i: int, p, key: str = "hours") -> tuple[time, time]:
@@ -213,7 +242,9 @@ def _window(w: "_Table", codes: set[str]) -> Window:
                "its A holder is away (AB岗)")
     return Window(id=wid, name=w.text("name", f"{wid}号窗口"), name_en=w.text("name_en", f"Window {wid}"),
                   services=services, helps=tuple(c for c in dict.fromkeys(helps) if c not in services),
-                  breaks=tuple(sorted(breaks)), **holders)
+                  breaks=tuple(sorted(breaks)), **holders,
+                  alarm_pause_minutes=w.integer("alarm_pause_minutes", None, 0, 24 * 60),
+                  alarm_unstaffed_minutes=w.integer("alarm_unstaffed_minutes", None, 0, 24 * 60))
 
 
 def _queue(q: "_Table") -> QueueRules:

@@ -304,7 +304,8 @@ def _report(args, data_dir: Path) -> int:
 
     from tqdm import tqdm
     from assess.export import Report, text_table, write_csv, write_xlsx
-    from assess.figures import FigureSettings, figures
+    from assess.figures import figures
+    from assess.period import settings_of
     from assess.reader import Reader, ReaderError
     from config import load_config
     from hall.workdays import Workdays
@@ -325,10 +326,7 @@ def _report(args, data_dir: Path) -> int:
     finally:
         reader.close()
     bar.set_description("计算指标 computing")
-    rules = config.ratings
-    settings = FigureSettings(service_level_minutes=rules.service_level_minutes,
-                              case_deadline_days=rules.case_deadline_days,
-                              service_limit_minutes=rules.service_limit_minutes)
+    settings = settings_of(config)
     workdays = Workdays(closed=config.queue.holidays, extra_workdays=config.calendar.extra_workdays,
                         extra_holidays=config.calendar.extra_holidays, tz=config.timezone)
     today = datetime.now(ZoneInfo(config.timezone)).date()

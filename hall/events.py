@@ -44,6 +44,10 @@ EVENT_NAMES = (
     "case_appealed",
     "case_appeal_decided",
     "stars_entered",
+    # Electronic supervision (电子监察, hall/alarms.py): the board alone hears them.
+    "alarm_raised",
+    "alarm_acknowledged",
+    "alarm_cleared",
 )
 
 

@@ -73,6 +73,7 @@ class Hall:
         # tells the rest (the demo's simulators) through watch_rater.
         self.raters: dict[int, tuple[float, Optional[str]]] = {}
         self._unrated_due: dict[int, datetime] = {}   # finished, not yet rated: ticket id -> when unrated
+        self._alarms_due = False   # a change the alarms should be judged after at once (a bad rating, a device)
         for entry in _rater_entries(config.devices):
             self.watch_rater(entry.get("window"), entry.get("rating_timeout", DEFAULT_RATING_TIMEOUT), entry.get("id"))
         self._roll()
@@ -90,6 +91,8 @@ class Hall:
             self._housekeeping(now)
             change = action(self.state, *args, now, **kwargs)
             self._commit(change)
+            if self._alarms_due:
+                self._commit_alarms_safely(now)
             return change.result
 
     def _housekeeping(self, now: datetime) -> None:
@@ -149,9 +152,11 @@ class Hall:
         self._commit(change)
 
     def tick(self) -> None:
-        """Run the clock's changes now; the app calls this every few seconds."""
+        """Run the clock's changes now, the alarm rules included; the app calls this every few seconds."""
         with self._lock:
-            self._housekeeping(self._now())
+            now = self._now()
+            self._housekeeping(now)
+            self._commit_alarms(now)
 
     def close_windows_of_removed_accounts(self) -> list[int]:
         """Windows left open by an account removed since (`hallq user remove`) are closed, so no
@@ -206,6 +211,12 @@ class Hall:
             return fresh.get(tid) or self.state.tickets.get(tid)
 
         payloads = [self.ser.event(e, lookup) for e in change.events]
+        # A bad rating (its case), a case's step, a device's state and a window opened, paused or closed
+        # are judged at once; the rest (waits, lines, time limits) at the next tick.
+        if change.cases or any(e.name == "device_changed" for e in change.events) or any(
+                w.status != self.state.windows.get(w.id, w).status or w.id not in self.state.windows
+                for w in change.windows):
+            self._alarms_due = True
         seqs = self.store.commit(change, payloads, self.state.business_day)
         apply(self.state, change)
         if self.raters:
@@ -220,6 +231,72 @@ class Hall:
 
     def _roll(self) -> None:
         self.tick()
+
+    # -- electronic supervision (电子监察) ------------------------------------------------
+
+    def _commit_alarms(self, now: datetime) -> None:
+        """Judge the alarm rules (hall/alarms.py) now: raise what became true, clear what ended."""
+        from hall import alarms
+        from hall.events import Event
+        self._alarms_due = False
+        devices = self._device_reports()
+        conditions = alarms.evaluate(self.state, self.config, now, devices=devices, cases=self.store.open_cases(),
+                                     workdays=self.workdays)
+        d = alarms.diff(self.state.alarms.values(), conditions, now, next_id=self.state.next_alarm_id,
+                        business_day=self.state.business_day, kinds=alarms.judged_kinds(devices is not None))
+        if d.empty:
+            return
+        tz = self.engine.tz
+        events = tuple([Event("alarm_cleared", now, data={"alarm": alarms.alarm_json(a, tz)}) for a in d.cleared]
+                       + [Event("alarm_raised", now, data={"alarm": alarms.alarm_json(a, tz)}) for a in d.raised])
+        self._commit(Change(alarms=d.cleared + d.raised, events=events))
+
+    def _commit_alarms_safely(self, now: datetime) -> None:
+        """After an action: the action is committed already, so a fault of the rules is logged, not
+        handed to its caller; the next tick judges them again."""
+        import logging
+        try:
+            self._commit_alarms(now)
+        except Exception:
+            logging.getLogger(__name__).exception("the alarm rules failed")
+
+    def _device_reports(self):
+        """The devices' states as the device manager last heard them; None without one (not known)."""
+        if self.devices is None:
+            return None
+        from hall.alarms import DeviceReport
+        return [DeviceReport(d["device"], d["kind"], d["state"],
+                             datetime.fromisoformat(d["since"]) if d.get("since") else None, d.get("detail") or "")
+                for d in self.devices.snapshot()]
+
+    def alarm_json(self, alarm) -> dict:
+        from hall.alarms import alarm_json
+        return alarm_json(alarm, self.engine.tz)
+
+    def open_alarms(self) -> list[dict]:
+        """The open alarms, newest first: what the board's snapshot lists."""
+        with self._lock:
+            found = sorted(self.state.alarms.values(), key=lambda a: (a.raised_at, a.id), reverse=True)
+        return [self.alarm_json(a) for a in found]
+
+    def acknowledge_alarm(self, alarm_id: int, by: dict, note: Optional[str] = ""):
+        """A manager (or admin) `by` ({username, role}) has seen alarm `alarm_id`: who, when and a note
+        are recorded, with an `alarm_acknowledged` event. Once only; an alarm cleared since may still be
+        acknowledged (the figures count how long acknowledging took). Returns the Alarm."""
+        from hall import alarms, auth
+        from hall.events import Event
+        if auth._RANK.get(by.get("role"), -1) < auth._RANK["manager"]:
+            raise HallError("forbidden", "只有管理人员可以确认告警。", "Only a manager may acknowledge an alarm.", 403)
+        tz = self.engine.tz
+
+        def act(state, now):
+            alarm = state.alarms.get(alarm_id) or self.store.alarm(alarm_id)
+            if alarm is None:
+                raise HallError("unknown_alarm", "找不到这条告警，请刷新页面。", f"There is no alarm {alarm_id}.", 404)
+            seen = alarms.acknowledge(alarm, by["username"], now, note, tz)
+            return Change(alarms=(seen,), events=(Event("alarm_acknowledged", now,
+                                                        data={"alarm": alarms.alarm_json(seen, tz)}),), result=seen)
+        return self._run(act)
 
     # -- actions ---------------------------------------------------------------
 

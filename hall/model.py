@@ -41,6 +41,7 @@ class Matter:
     materials: tuple[str, ...] = ()
     materials_en: tuple[str, ...] = ()    # the same list in English, one for one (empty: the kiosk shows the Chinese)
     time_limit_days: Optional[int] = None  # the promised time to finish (限时办结), in working days
+    service_limit_minutes: Optional[int] = None  # a step served longer than this is over its time limit (None: the service's)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class Service:
     daily_quota: Optional[int] = None
     hours: tuple[tuple[time, time], ...] = ()  # issuing periods; empty: all day
     average_minutes: float = 6.0            # service time assumed before today's figures exist
+    # Electronic supervision (电子监察), this service's own thresholds; None: the hall's ([alarms]), 0: never.
+    alarm_wait_minutes: Optional[int] = None
+    alarm_queue_length: Optional[int] = None
+    service_limit_minutes: Optional[int] = None  # a step served longer is over its time limit (None: [ratings]'s)
 
     def matter(self, code: str) -> Optional[Matter]:
         return next((m for m in self.matters if m.code == code), None)
@@ -72,6 +77,9 @@ class Window:
     services: tuple[str, ...]               # its own services: called first
     helps: tuple[str, ...] = ()             # called only when its own have nobody waiting (跨窗通办)
     breaks: tuple[tuple[time, time], ...] = ()  # scheduled breaks (a lunch rotation): the estimate counts them
+    # Electronic supervision (电子监察), this window's own thresholds; None: the hall's ([alarms]), 0: never.
+    alarm_pause_minutes: Optional[int] = None
+    alarm_unstaffed_minutes: Optional[int] = None
     a_holder: Optional[str] = None          # AB岗: the username of the window's A holder (its own clerk)
     b_holder: Optional[str] = None          # ...and of its B holder, who covers it when A is away
 
@@ -163,6 +171,22 @@ class CalendarRules:
 
 
 @dataclass(frozen=True)
+class AlarmRules:
+    """The hall's thresholds of electronic supervision (电子监察, hall/alarms.py); 0: never raised.
+
+    A service's `alarm_wait_minutes` / `alarm_queue_length` and a window's `alarm_pause_minutes` /
+    `alarm_unstaffed_minutes` override them for that service or window.
+    """
+    wait_minutes: int = 30           # a ticket waiting longer than this: long_wait
+    queue_length: int = 20           # more tickets waiting than this in one line: long_queue
+    pause_minutes: int = 30          # a window paused longer than this, counted in opening hours: window_paused
+    unstaffed_minutes: int = 15      # a window nobody is signed in at longer than this, in opening hours
+    device_minutes: int = 1          # a device faulted or offline this long (0: at once): device_fault
+    hours: tuple[tuple[time, time], ...] = ()  # opening hours; empty: the services' issuing hours
+    open_days: str = "workdays"      # workdays (the official calendar, hall/workdays.py) or every_day
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     name_en: str
@@ -177,6 +201,7 @@ class HallConfig:
     origins: tuple[str, ...] = ()
     ratings: RatingRules = RatingRules()
     calendar: CalendarRules = CalendarRules()
+    alarms: AlarmRules = AlarmRules()
     code: str = "hall"                 # the hall's code in the city's records (三级联动)
     source: str = "<embedded>"
 
@@ -307,3 +332,27 @@ class Rating:
     matter: Optional[str] = None
     reasons: tuple[str, ...] = ()   # a bad rating's reason codes (RatingRules.reasons)
     comment: str = ""               # a bad rating's free text
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """An alarm of electronic supervision (电子监察): raised once while its condition holds, acknowledged
+    by a manager, cleared when the condition ends (hall/alarms.py). Open while `cleared_at` is None."""
+    id: int
+    kind: str                 # one of assess.records.ALARM_KINDS
+    subject: str              # what it is about: a service code, a window id, a ticket id, a device id, a case id
+    business_day: date        # the business day it was raised on
+    raised_at: datetime
+    detail: dict = field(default_factory=dict, hash=False, compare=False)  # as it was when raised, JSON-ready
+    acknowledged_by: Optional[str] = None
+    acknowledged_at: Optional[datetime] = None
+    note: str = ""
+    cleared_at: Optional[datetime] = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.subject)
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None

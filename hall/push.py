@@ -139,6 +139,7 @@ class Push:
             return aud.public_snapshot(s)
         if audience == aud.BOARD:
             s["rating_figures"] = rating_screens.board_figures(self.hall)
+            s["alarms"] = self.hall.open_alarms()     # the board alone sees the alarms (电子监察)
         return s
 
     def leave(self) -> None:

@@ -137,14 +137,12 @@ def board_figures(hall) -> dict:
     is (very satisfied + satisfied + basic) / rated, null when nothing is rated; `open_cases`
     and `overdue_cases` are every bad-rating case not closed, whatever day it opened.
     """
-    from assess.figures import FigureSettings, figures
-    rules = hall.config.ratings
+    from assess.figures import figures
+    from assess.period import settings_of
     with hall._lock:
         day = hall.state.business_day
     steps, rated, cases = hall.store.figure_records(day, hall.config.code)
-    settings = FigureSettings(service_level_minutes=rules.service_level_minutes,
-                              case_deadline_days=rules.case_deadline_days,
-                              service_limit_minutes=rules.service_limit_minutes)
+    settings = settings_of(hall.config)
     row = figures(steps, rated, cases, by="total", settings=settings, today=day, workdays=hall.workdays)[0]
     return {"business_day": day.isoformat(), "rated": row.rated, "satisfaction": row.satisfaction,
             "unrated": row.unrated, "bad": row.bad, "open_cases": row.cases_opened,   # only open ones were read

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import NamedTuple, Optional
 
 from hall.events import Event
-from hall.model import WAITING, Appointment, Rating, Ticket, WindowState
+from hall.model import WAITING, Alarm, Appointment, Rating, Ticket, WindowState
 
 
 @dataclass
@@ -28,6 +28,8 @@ class HallState:
     blocked: dict[str, date] = field(default_factory=dict)     # ID hash -> blocked until (inclusive)
     day_closed: bool = False                                   # the day end has expired open tickets
     version: int = 0                                           # moved on by every applied change
+    alarms: dict[int, Alarm] = field(default_factory=dict)     # the open alarms (电子监察), whatever their day
+    next_alarm_id: int = 1
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def _memo(self, key, compute):
@@ -77,6 +79,7 @@ class Change:
     star_months: tuple[StarEntry, ...] = ()       # a month's star-rating inputs, new or entered again
     appointments: tuple[Appointment, ...] = ()
     blocks: tuple[tuple[str, date], ...] = ()   # (ID hash, blocked until)
+    alarms: tuple[Alarm, ...] = ()                # alarms raised, acknowledged or cleared (hall/alarms.py)
     new_day: date | None = None   # set when the change starts a new business day
     day_closed: bool = False       # set when the change closes the business day
     result: object = None          # what the action hands back to its caller
@@ -87,13 +90,14 @@ class Change:
                       events=self.events + other.events, ratings=self.ratings + other.ratings, cases=self.cases + other.cases,
                       exclusions=self.exclusions + other.exclusions, star_months=self.star_months + other.star_months,
                       appointments=self.appointments + other.appointments, blocks=self.blocks + other.blocks,
+                      alarms=self.alarms + other.alarms,
                       new_day=other.new_day or self.new_day, day_closed=self.day_closed or other.day_closed,
                       result=other.result)
 
     @property
     def empty(self) -> bool:
         return not (self.tickets or self.windows or self.events or self.ratings or self.cases or self.appointments
-                    or self.star_months or self.blocks or self.new_day or self.day_closed)
+                    or self.star_months or self.blocks or self.alarms or self.new_day or self.day_closed)
 
 
 def apply(state: HallState, change: Change) -> None:
@@ -124,3 +128,9 @@ def apply(state: HallState, change: Change) -> None:
             state.rated[(r.ticket_id, r.step)] = r.level
     for c in change.cases:
         state.next_case_id = max(state.next_case_id, c.case_id + 1)
+    for a in change.alarms:
+        if a.is_open:
+            state.alarms[a.id] = a
+        else:
+            state.alarms.pop(a.id, None)
+        state.next_alarm_id = max(state.next_alarm_id, a.id + 1)

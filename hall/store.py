@@ -528,6 +528,13 @@ class Store:
                 day = (change.new_day or business_day).isoformat()
                 for e, payload in zip(change.events, payloads):
                     cur = c.execute("INSERT INTO events (at, business_day, name, ticket_id, payload, v)"
+                for a in change.alarms:
+                    # Raised once (the partial unique index alarms_open refuses a second open one of a kind
+                    # and subject), then acknowledged and cleared in place: its history is its one row.
+                    c.execute("INSERT INTO alarms (id, kind, subject, business_day, raised_at, detail, acknowledged_by,"
+                              " acknowledged_at, note, cleared_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE"
+                              " SET acknowledged_by=excluded.acknowledged_by, acknowledged_at=excluded.acknowledged_at,"
+                              " note=excluded.note, cleared_at=excluded.cleared_at", _alarm_row(a))
                                     " VALUES (?,?,?,?,?,?)",
                                     (_ts(e.at), day, e.name, e.ticket.id if e.ticket else None,
                                      json.dumps(payload, ensure_ascii=False), EVENT_VERSION))
@@ -568,7 +575,12 @@ class Store:
             next_case = (c.execute("SELECT max(id) FROM cases").fetchone()[0] or 0) + 1
         return HallState(business_day=day, tickets=tickets, windows=windows, next_ticket_id=next_id,
                          last_seq=last_seq, rated=rated, next_case_id=next_case, blocked=blocked,
-                         day_closed=bool(closed and closed[0] == day.isoformat()))
+                         day_closed=bool(closed and closed[0] == day.isoformat()), alarms=alarms,
+                         next_alarm_id=next_alarm)
+            # The open alarms, whatever their day: a restart neither raises them again nor loses them.
+            alarms = {a.id: a for a in map(_alarm, c.execute(
+                f"SELECT {_ALARM_COLUMNS} FROM alarms WHERE cleared_at IS NULL ORDER BY id"))}
+            next_alarm = (c.execute("SELECT max(id) FROM alarms").fetchone()[0] or 0) + 1
 
     def _tickets(self, sql: str, args: Iterable) -> list[Ticket]:
         return [_ticket(r) for r in self.conn.execute(sql, tuple(args)).fetchall()]
@@ -660,6 +672,38 @@ class Store:
     def figure_records(self, day: date, hall: str) -> tuple[list, list, list]:
         """What the figures of `day` are computed from (assess/records.py): the day's steps and
         ratings, and every bad-rating case not closed yet (one opened on an earlier day is still due)."""
+    def open_cases(self) -> list:
+        """Every bad-rating case not closed (assess.records.CaseRecord), by id: what the alarms watch."""
+        with self._lock:
+            rows = self.conn.execute("SELECT record FROM cases WHERE status != 'closed' ORDER BY id").fetchall()
+        return [case_from_json(json.loads(r[0])) for r in rows]
+
+    # -- alarms (电子监察, hall/alarms.py) -----------------------------------------
+
+    def alarm(self, alarm_id: int):
+        """One alarm (hall.model.Alarm), open or not, or None."""
+        with self._lock:
+            row = self.conn.execute(f"SELECT {_ALARM_COLUMNS} FROM alarms WHERE id = ?", (alarm_id,)).fetchone()
+        return _alarm(row) if row else None
+
+    def alarms(self, open_only: bool = True, kind: Optional[str] = None, start: Optional[date] = None,
+               end: Optional[date] = None, limit: int = 500) -> list:
+        """Alarms raised on the business days start..end (both included, None: no bound) of `kind`:
+        open ones first, then newest first."""
+        where, args = [], []
+        for clause, value in (("cleared_at IS NULL", open_only or None), ("kind = ?", kind),
+                              ("business_day >= ?", start and start.isoformat()),
+                              ("business_day <= ?", end and end.isoformat())):
+            if value is not None:
+                where.append(clause)
+                if "?" in clause:
+                    args.append(value)
+        sql = (f"SELECT {_ALARM_COLUMNS} FROM alarms" + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY cleared_at IS NOT NULL, raised_at DESC, id DESC LIMIT ?")
+        with self._lock:
+            rows = self.conn.execute(sql, (*args, limit)).fetchall()
+        return [_alarm(r) for r in rows]
+
         from assess.records import RatingRecord, StepRecord
         with self._lock:
             steps = self.conn.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE business_day = ?",
@@ -917,3 +961,21 @@ def _end_sessions(conn, where: str, args: tuple, reason: str, now: datetime) -> 
         conn.execute(f"UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL AND {where}",
                      (_ts(now), reason, *args))
     return ids
+_ALARM_COLUMNS = ("id, kind, subject, business_day, raised_at, detail, acknowledged_by, acknowledged_at, note,"
+                  " cleared_at")
+
+
+def _alarm_row(a) -> tuple:
+    return (a.id, a.kind, a.subject, a.business_day.isoformat(), _ts(a.raised_at),
+            json.dumps(a.detail, ensure_ascii=False), a.acknowledged_by, _ts(a.acknowledged_at), a.note,
+            _ts(a.cleared_at))
+
+
+def _alarm(r):
+    from hall.model import Alarm
+    aid, kind, subject, day, raised, detail, by, at, note, cleared = r
+    return Alarm(id=aid, kind=kind, subject=subject, business_day=date.fromisoformat(day), raised_at=_dt(raised),
+                 detail=json.loads(detail), acknowledged_by=by, acknowledged_at=_dt(at), note=note,
+                 cleared_at=_dt(cleared))
+
+

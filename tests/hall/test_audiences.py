@@ -62,7 +62,7 @@ def test_each_event_goes_to_exactly_the_rooms_whitelisted(name, hall):
 
 
 def test_personal_events_stay_with_the_board():
-    for name in ("appointment_missed", "id_blocked"):
+    for name in ("appointment_missed", "id_blocked", "alarm_raised", "alarm_acknowledged", "alarm_cleared"):
         assert name not in aud.EVENTS[aud.SCREENS] | aud.EVENTS[aud.COUNTER] | aud.EVENTS[aud.RATER]
     assert aud.EVENTS[aud.PHONE] == frozenset()
 
