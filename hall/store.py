@@ -525,9 +525,6 @@ class Store:
                               " VALUES (?,?,?,?,?)", (entry.hall, entry.inputs.month,
                                                       json.dumps(star_inputs_to_json(entry.inputs), ensure_ascii=False),
                                                       entry.by, _ts(entry.at)))
-                day = (change.new_day or business_day).isoformat()
-                for e, payload in zip(change.events, payloads):
-                    cur = c.execute("INSERT INTO events (at, business_day, name, ticket_id, payload, v)"
                 for a in change.alarms:
                     # Raised once (the partial unique index alarms_open refuses a second open one of a kind
                     # and subject), then acknowledged and cleared in place: its history is its one row.
@@ -535,6 +532,9 @@ class Store:
                               " acknowledged_at, note, cleared_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE"
                               " SET acknowledged_by=excluded.acknowledged_by, acknowledged_at=excluded.acknowledged_at,"
                               " note=excluded.note, cleared_at=excluded.cleared_at", _alarm_row(a))
+                day = (change.new_day or business_day).isoformat()
+                for e, payload in zip(change.events, payloads):
+                    cur = c.execute("INSERT INTO events (at, business_day, name, ticket_id, payload, v)"
                                     " VALUES (?,?,?,?,?,?)",
                                     (_ts(e.at), day, e.name, e.ticket.id if e.ticket else None,
                                      json.dumps(payload, ensure_ascii=False), EVENT_VERSION))
@@ -573,14 +573,14 @@ class Store:
             rated = {(tid, step): level for tid, step, level in c.execute(
                 "SELECT ticket_id, step, level FROM ratings WHERE business_day = ?", (day.isoformat(),))}
             next_case = (c.execute("SELECT max(id) FROM cases").fetchone()[0] or 0) + 1
-        return HallState(business_day=day, tickets=tickets, windows=windows, next_ticket_id=next_id,
-                         last_seq=last_seq, rated=rated, next_case_id=next_case, blocked=blocked,
-                         day_closed=bool(closed and closed[0] == day.isoformat()), alarms=alarms,
-                         next_alarm_id=next_alarm)
             # The open alarms, whatever their day: a restart neither raises them again nor loses them.
             alarms = {a.id: a for a in map(_alarm, c.execute(
                 f"SELECT {_ALARM_COLUMNS} FROM alarms WHERE cleared_at IS NULL ORDER BY id"))}
             next_alarm = (c.execute("SELECT max(id) FROM alarms").fetchone()[0] or 0) + 1
+        return HallState(business_day=day, tickets=tickets, windows=windows, next_ticket_id=next_id,
+                         last_seq=last_seq, rated=rated, next_case_id=next_case, blocked=blocked,
+                         day_closed=bool(closed and closed[0] == day.isoformat()), alarms=alarms,
+                         next_alarm_id=next_alarm)
 
     def _tickets(self, sql: str, args: Iterable) -> list[Ticket]:
         return [_ticket(r) for r in self.conn.execute(sql, tuple(args)).fetchall()]
@@ -669,9 +669,6 @@ class Store:
             row = self.conn.execute("SELECT record FROM cases WHERE id = ?", (case_id,)).fetchone()
         return case_from_json(json.loads(row[0])) if row else None
 
-    def figure_records(self, day: date, hall: str) -> tuple[list, list, list]:
-        """What the figures of `day` are computed from (assess/records.py): the day's steps and
-        ratings, and every bad-rating case not closed yet (one opened on an earlier day is still due)."""
     def open_cases(self) -> list:
         """Every bad-rating case not closed (assess.records.CaseRecord), by id: what the alarms watch."""
         with self._lock:
@@ -704,6 +701,9 @@ class Store:
             rows = self.conn.execute(sql, (*args, limit)).fetchall()
         return [_alarm(r) for r in rows]
 
+    def figure_records(self, day: date, hall: str) -> tuple[list, list, list]:
+        """What the figures of `day` are computed from (assess/records.py): the day's steps and
+        ratings, and every bad-rating case not closed yet (one opened on an earlier day is still due)."""
         from assess.records import RatingRecord, StepRecord
         with self._lock:
             steps = self.conn.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE business_day = ?",
@@ -910,6 +910,24 @@ class Store:
                 raise
 
 
+_ALARM_COLUMNS = ("id, kind, subject, business_day, raised_at, detail, acknowledged_by, acknowledged_at, note,"
+                  " cleared_at")
+
+
+def _alarm_row(a) -> tuple:
+    return (a.id, a.kind, a.subject, a.business_day.isoformat(), _ts(a.raised_at),
+            json.dumps(a.detail, ensure_ascii=False), a.acknowledged_by, _ts(a.acknowledged_at), a.note,
+            _ts(a.cleared_at))
+
+
+def _alarm(r):
+    from hall.model import Alarm
+    aid, kind, subject, day, raised, detail, by, at, note, cleared = r
+    return Alarm(id=aid, kind=kind, subject=subject, business_day=date.fromisoformat(day), raised_at=_dt(raised),
+                 detail=json.loads(detail), acknowledged_by=by, acknowledged_at=_dt(at), note=note,
+                 cleared_at=_dt(cleared))
+
+
 def _put_case(conn, case) -> None:
     """Insert or update a bad-rating case; a new one finds its rating by ticket and step."""
     from dataclasses import replace
@@ -961,21 +979,3 @@ def _end_sessions(conn, where: str, args: tuple, reason: str, now: datetime) -> 
         conn.execute(f"UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL AND {where}",
                      (_ts(now), reason, *args))
     return ids
-_ALARM_COLUMNS = ("id, kind, subject, business_day, raised_at, detail, acknowledged_by, acknowledged_at, note,"
-                  " cleared_at")
-
-
-def _alarm_row(a) -> tuple:
-    return (a.id, a.kind, a.subject, a.business_day.isoformat(), _ts(a.raised_at),
-            json.dumps(a.detail, ensure_ascii=False), a.acknowledged_by, _ts(a.acknowledged_at), a.note,
-            _ts(a.cleared_at))
-
-
-def _alarm(r):
-    from hall.model import Alarm
-    aid, kind, subject, day, raised, detail, by, at, note, cleared = r
-    return Alarm(id=aid, kind=kind, subject=subject, business_day=date.fromisoformat(day), raised_at=_dt(raised),
-                 detail=json.loads(detail), acknowledged_by=by, acknowledged_at=_dt(at), note=note,
-                 cleared_at=_dt(cleared))
-
-
