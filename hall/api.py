@@ -361,6 +361,53 @@ def events():
     return jsonify({"events": _hall().store.events_since(since, limit)})
 
 
+@bp.get("/alarms")
+def list_alarms():
+    """Managers: the alarms (电子监察), open ones first, newest first; `status=open|all`, `kind`, `from`, `to`
+    (business days), `limit`."""
+    auth.require_role("manager")
+    from hall.alarms import KINDS
+    status = request.args.get("status", "open")
+    if status not in ("open", "all"):
+        raise HallError("invalid_field", "参数 status 只能是 open（未消除的告警）或 all（全部告警）。",
+                        f"status must be open or all, not {status[:20]!r}.", 400)
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in KINDS:
+        raise HallError("invalid_field", f"没有“{kind[:20]}”这类告警，请选择：{'、'.join(KINDS)}。",
+                        f"kind must be one of {', '.join(KINDS)}, not {kind[:20]!r}.", 400)
+    start, end = _date_arg("from"), _date_arg("to")
+    if start and end and end < start:
+        raise HallError("invalid_field", "结束日期（to）不能早于开始日期（from）。", "to must not be before from.", 400)
+    limit = min(_int_arg("limit", 500, 1, None), 5000)
+    hall = _hall()
+    found = hall.store.alarms(open_only=status == "open", kind=kind, start=start, end=end, limit=limit)
+    return jsonify({"alarms": [hall.alarm_json(a) for a in found]})
+
+
+@bp.post("/alarms/<int:alarm_id>/acknowledge")
+def acknowledge_alarm(alarm_id):
+    """Managers: acknowledge an alarm, `{note?}`: who and when are the session's."""
+    user = auth.require_role("manager")
+    note = _body().get("note", "")
+    hall = _hall()
+    return jsonify({"alarm": hall.alarm_json(hall.acknowledge_alarm(alarm_id, user, note))})
+
+
+def _date_arg(name: str):
+    """A business day query argument (YYYY-MM-DD), or None when absent or empty."""
+    from datetime import date
+    raw = request.args.get(name) or None
+    if raw is None:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise HallError("invalid_field", f"参数 {name} 应为日期，如 2026-11-27，收到的是 {raw[:30]!r}。",
+                        f"{name} must be a date such as 2026-11-27; got {raw[:30]!r}.", 400) from None
+
+
 def _int_arg(name: str, default: int, low: int, high: int | None) -> int:
     """A whole-number query argument within [low, high] (SQLite's integers end below 2**63)."""
     raw = request.args.get(name)

@@ -37,6 +37,8 @@ REQUIRED = {
     "api.resume": WINDOW,
     # managers
     "api.add_appointments": MANAGER, "api.list_appointments": MANAGER, "api.events": MANAGER,
+    # electronic supervision (电子监察): the alarms and their acknowledgement
+    "api.list_alarms": MANAGER, "api.acknowledge_alarm": MANAGER,
     # the assessment pages (assess/views.py) and their API (assess/api.py)
     "assess.static": PUBLIC, "assess.figures_page": READER_PAGE, "assess.stars_page": READER_PAGE,
     "assess.report_page": READER_PAGE, "assess.cases_page": SIGNED_IN_PAGE, "assess.case_page": SIGNED_IN_PAGE,
@@ -76,7 +78,7 @@ def _url(rule, token):
     """The rule's path for window 1, ticket A001 (its token), and a file that is not there."""
     return rule.rule.replace("<int:window_id>", "1").replace("<int:window>", "1").replace(
         "<number>", "A001").replace("<token>", token).replace("<path:filename>", "none.js").replace(
-        "<int:case_id>", "1").replace("<action>", "appeal").replace("<job_id>", "none")
+        "<int:case_id>", "1").replace("<int:alarm_id>", "1").replace("<action>", "appeal").replace("<job_id>", "none")
 
 
 def _caller(app, who):
