@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--lab-from-anywhere", action="store_true",
                       help="let other machines open the device lab, which presses buttons with no sign-in "
                            "(by default it answers this PC only)")
+    demo.add_argument("--fake-clock", action="store_true",
+                      help="for browser tests: the hall's clock stands still at its start until "
+                           "POST /api/lab/clock moves it forward")
 
     serve = sub.add_parser("serve", parents=[common], help="run the hall server for production")
     serve.add_argument("--config", type=Path, required=True)
@@ -243,15 +246,25 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
 
     def factory():
         from hall.app import create_app
+        # --fake-clock (browser tests): the hall's clock stands still until POST /api/lab/clock moves it.
+        clock = {}
+        if demo and args.fake_clock:
+            from hall.clock import FakeClock, system_now
+            clock = {"clock": FakeClock(system_now())}
         if not demo or args.no_devices:
-            return create_app(config, data_dir=data_dir)
-        from hall.demo import start_simulators
-        from hall.lab import FROM_ANYWHERE, bp as lab_bp
-        sims = start_simulators(config, data_dir)
-        app = create_app(config, data_dir=data_dir, devices=sims.settings)
-        app.extensions["hallq_simulators"] = sims
-        app.config[FROM_ANYWHERE] = args.lab_from_anywhere
-        app.register_blueprint(lab_bp)
+            app = create_app(config, data_dir=data_dir, **clock)
+        else:
+            from hall.demo import start_simulators
+            from hall.lab import FROM_ANYWHERE, bp as lab_bp
+            sims = start_simulators(config, data_dir)
+            app = create_app(config, data_dir=data_dir, devices=sims.settings, **clock)
+            app.extensions["hallq_simulators"] = sims
+            app.config[FROM_ANYWHERE] = args.lab_from_anywhere
+            app.register_blueprint(lab_bp)
+        if clock:
+            from hall.lab import clock_bp
+            app.extensions["hallq_clock"] = clock["clock"]
+            app.register_blueprint(clock_bp)
         return app
 
     host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host

@@ -116,3 +116,28 @@ def lab_press(kind, device):
     except ValueError as exc:
         raise HallError("invalid_field", f"按键无效：{exc}", str(exc), 400) from None
     return lab_state()
+
+
+# -- the demo's hand-moved clock (`hallq demo --fake-clock`), for browser tests ----------------
+#
+# The hall then runs on a FakeClock set to the time it started. Moving it forward and ticking
+# the hall lets a test see what only time brings (a long wait's alarm, a rating timing out)
+# without waiting for it. Like the lab, it answers the demo's own PC only.
+
+clock_bp = Blueprint("lab_clock", __name__)
+clock_bp.before_request(_loopback_only)
+
+
+@clock_bp.post("/api/lab/clock")
+def lab_clock():
+    """Move the hall's clock forward by {"minutes": n} (0 to 1440, default 0), then tick the hall at once."""
+    data = json_object()
+    minutes = data.get("minutes", 0)
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 <= minutes <= 24 * 60:
+        raise HallError("invalid_field", "minutes 应为 0 到 1440 之间的分钟数。",
+                        "minutes must be a number of minutes from 0 to 1440.", 400)
+    clock = current_app.extensions["hallq_clock"]
+    hall = current_app.extensions["hallq"]
+    clock.advance(minutes=minutes)
+    hall.tick()
+    return jsonify({"now": clock().astimezone(hall.engine.tz).isoformat(timespec="seconds")})

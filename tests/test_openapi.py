@@ -44,9 +44,10 @@ def documented(spec: dict, demo: bool) -> set[tuple[str, str]]:
 
 @pytest.fixture
 def lab_app(app):
-    """The app as `hallq demo` builds it: the device lab's blueprint registered."""
-    from hall.lab import bp as lab_bp
+    """The app as `hallq demo` builds it: the device lab's blueprint registered (and --fake-clock's)."""
+    from hall.lab import bp as lab_bp, clock_bp
     app.register_blueprint(lab_bp)
+    app.register_blueprint(clock_bp)
     return app
 
 

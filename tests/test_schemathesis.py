@@ -128,14 +128,17 @@ def test_no_request_answers_a_server_error(app, label, who):
 
 @pytest.fixture
 def lab_app(tmp_path, config, clock):
-    """The app as `hallq demo` builds it: simulated devices attached, the device lab mounted."""
+    """The app as `hallq demo --fake-clock` builds it: simulated devices attached, the device lab
+    and the hand-moved clock mounted."""
     from hall.app import create_app
     from hall.demo import start_simulators
-    from hall.lab import bp as lab_bp
+    from hall.lab import bp as lab_bp, clock_bp
     sims = start_simulators(config, tmp_path)
     app = create_app(config, data_dir=tmp_path / "data", clock=clock, testing=True, devices=sims.settings)
     app.extensions["hallq_simulators"] = sims
+    app.extensions["hallq_clock"] = clock
     app.register_blueprint(lab_bp)
+    app.register_blueprint(clock_bp)
     yield app
     app.extensions["hallq_devices"].stop()
     sims.stop()

@@ -107,14 +107,17 @@ def autoplay_chromium(chromium):
 
 @pytest.fixture
 def start_demo(tmp_path):
-    """start_demo(config=None, devices=False) -> a started demo hall of this test alone
-    (`--config FILE` when given; the simulated devices when asked), stopped after the test."""
+    """start_demo(config=None, devices=False, fake_clock=False) -> a started demo hall of this test
+    alone (`--config FILE` when given; the simulated devices when asked; with fake_clock, a hall
+    whose clock stands still until `advance_clock` moves it), stopped after the test."""
     servers = []
 
-    def _start(config=None, devices: bool = False) -> ServerProcess:
+    def _start(config=None, devices: bool = False, fake_clock: bool = False) -> ServerProcess:
         extra = [] if devices else ["--no-devices"]
         if config is not None:
             extra += ["--config", str(config)]
+        if fake_clock:
+            extra += ["--fake-clock"]
         server = ServerProcess(tmp_path / f"data{len(servers)}", command="demo", extra=extra)
         servers.append(server)
         return server.start()
@@ -131,3 +134,9 @@ def printer_hall(tmp_path_factory):
     server = demo_server_with_devices(tmp_path_factory.mktemp("printer") / "data").start(60)
     yield server
     server.stop()
+
+
+def advance_clock(server: ServerProcess, minutes: float = 0) -> str:
+    """Move the clock of a hall started with fake_clock forward and tick the hall (the clock's
+    changes, the alarm rules) at once: POST /api/lab/clock. The hall's time after it."""
+    return HallClient(server.url).post("/api/lab/clock", {"minutes": minutes})["now"]

@@ -1,6 +1,7 @@
 """The device lab presses keypads and raters with no sign-in: it answers only this PC unless told otherwise."""
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -66,3 +67,41 @@ def test_the_production_app_has_no_lab(app):
     client = app.test_client()
     assert client.get("/devices").status_code == 404
     assert client.post("/api/lab/rater/1/press", json={"key": 1}).status_code == 404
+
+
+@pytest.fixture
+def clock_app(app, clock):
+    """The app as `hallq demo --fake-clock` builds it."""
+    from hall.lab import clock_bp
+    app.extensions["hallq_clock"] = clock
+    app.register_blueprint(clock_bp)
+    return app
+
+
+def test_the_fake_clock_moves_the_halls_time_forward_and_ticks_it(clock_app, clock):
+    ticked = []
+    hall = clock_app.extensions["hallq"]
+    hall.tick = lambda: ticked.append(clock())
+    start = clock()
+    r = clock_app.test_client().post("/api/lab/clock", json={"minutes": 31})
+    assert r.status_code == 200
+    assert r.get_json() == {"now": "2026-11-27T09:31:00+08:00"}
+    assert clock() - start == timedelta(minutes=31) and ticked == [clock()]
+
+
+@pytest.mark.parametrize("minutes", [-1, 1441, "5", True, None])
+def test_the_fake_clock_refuses_a_move_that_is_not_minutes_forward(clock_app, clock, minutes):
+    start = clock()
+    r = clock_app.test_client().post("/api/lab/clock", json={"minutes": minutes})
+    assert (r.status_code, r.get_json()["error"]["code"]) == (400, "invalid_field")
+    assert clock() == start
+
+
+def test_the_fake_clock_answers_this_pc_only(clock_app):
+    r = clock_app.test_client().post("/api/lab/clock", json={"minutes": 1}, environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert (r.status_code, r.get_json()["error"]["code"]) == (403, "lab_local_only")
+
+
+def test_only_the_demo_has_a_fake_clock_and_it_is_off_by_default():
+    assert _parser().parse_args(["demo"]).fake_clock is False
+    assert _parser().parse_args(["demo", "--fake-clock"]).fake_clock is True
