@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Union
 
-from assess.records import CaseRecord, RatingRecord, StepRecord
+from assess.records import AlarmRecord, CaseRecord, RatingRecord, StepRecord
 
 Progress = Callable[[int, int], None]      # progress(done, total), called as rows are converted
 _BATCH = 20_000
@@ -220,6 +220,20 @@ class Reader:
         if progress:
             progress(len(out), len(out))
         return out
+
+    def alarms(self, start: date, end: date) -> list[AlarmRecord]:
+        """The alarms (电子监察) raised on the business days start..end, by id; none in a file from
+        before the alarms (migration 10)."""
+        _check_range(start, end)
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] < 10:
+            return []
+        iso = datetime.fromisoformat
+        rows = self.conn.execute("SELECT id, kind, subject, business_day, raised_at, acknowledged_by, acknowledged_at,"
+                                 " cleared_at FROM alarms WHERE business_day >= ? AND business_day <= ? ORDER BY id",
+                                 (start.isoformat(), end.isoformat())).fetchall()
+        return [AlarmRecord(self.hall, aid, kind, subject, self._day(day), iso(raised), by, iso(at) if at else None,
+                            iso(cleared) if cleared else None)
+                for aid, kind, subject, day, raised, by, at, cleared in rows]
 
     def star_inputs(self, year: int) -> dict[str, dict]:
         """What was entered for the star rating of each month of `year`: "YYYY-MM" -> the stored inputs
