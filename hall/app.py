@@ -102,6 +102,8 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
 
     @app.get("/")
     def index():
+    from admin import init_app as init_admin
+    init_admin(app)    # accounts and roles, the audit log, everyone's own password
         return render_template("index.html", hall_name=config.name)
 
     @app.get("/audio/call/<number>/<int:window>.wav")

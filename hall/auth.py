@@ -7,10 +7,12 @@ successful sign-in.
 A session lives in the hall's SQLite (`sessions`, hall/store.py); the browser's
 cookie holds only its random token, signed with the key in the data directory.
 The hall ends a session when its clerk signs out, when the account is removed,
-disabled or changed (`hallq user add`/`remove`), when another sign-in takes its
-window, and when it is older than PERMANENT_SESSION_LIFETIME. An ended session
-is refused everywhere: `current_user()` answers None for it, and every
-callable in `on_session_end` is told, so the push can close its sockets.
+disabled or changed (`hallq user add`/`remove`, the admin's accounts page: a new
+role or password), when another sign-in takes its window, and when it is older
+than PERMANENT_SESSION_LIFETIME. An ended session is refused everywhere:
+`current_user()` answers None for it, and every callable in `on_session_end` is
+told (by the store, once the change that ended it committed), so the push can
+close its sockets.
 
 Every state-changing request passes `init_app`'s guard first: its Origin,
 when the browser sent one, must be the hall's own (or a configured address),
@@ -98,15 +100,34 @@ def verify_account(account: Optional[dict], password: str) -> bool:
     return run_in_thread(check_password, account["password_hash"], password)
 
 
+PASSWORD_CHARS = (8, 256)      # the shortest and longest password taken
+USERNAME_CHARS = 64
+
+
 def validate_new_user(username: str, role: str, password: str) -> None:
-    if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
-        raise HallError("invalid_username", "用户名只能由字母、数字、点、横线和下划线组成。",
-                        "A username may hold only letters, digits, '.', '-' and '_'.", 400)
+    """Refuse, in one sentence, a username, role or password an account may not have."""
+    if (not isinstance(username, str) or not username or len(username) > USERNAME_CHARS
+            or not username.replace("_", "").replace("-", "").replace(".", "").isalnum()):
+        raise HallError("invalid_username", f"用户名只能由字母、数字、点、横线和下划线组成，最多 {USERNAME_CHARS} 个字符。",
+                        f"A username may hold only letters, digits, '.', '-' and '_', at most {USERNAME_CHARS}.", 400)
+    validate_role(role)
+    validate_password(password)
+
+
+def validate_role(role: str) -> None:
     if role not in ROLES:
         raise HallError("invalid_role", f"角色 {role!r} 无效，请选择 staff、manager、admin 或 assessor。",
                         f"Role {role!r} is not valid; choose staff, manager, admin or assessor.", 400)
-    if len(password) < 8:
-        raise HallError("weak_password", "密码至少需要 8 个字符。", "A password needs at least 8 characters.", 400)
+
+
+def validate_password(password: str) -> None:
+    shortest, longest = PASSWORD_CHARS
+    if not isinstance(password, str) or len(password) < shortest:
+        raise HallError("weak_password", f"密码至少需要 {shortest} 个字符。",
+                        f"A password needs at least {shortest} characters.", 400)
+    if len(password) > longest:
+        raise HallError("weak_password", f"密码最多 {longest} 个字符，请换一个短一些的。",
+                        f"A password may have at most {longest} characters; choose a shorter one.", 400)
 
 
 def secret_key(data_dir: Path) -> bytes:
@@ -154,22 +175,28 @@ def start_session(account: dict, window: Optional[int]) -> dict:
 
 def end_sessions(reason: str, *, session_id: Optional[str] = None, username: Optional[str] = None,
                  window: Optional[int] = None) -> list[str]:
-    """End the live sessions matching all given criteria (`reason` is stored); tell `on_session_end`."""
+    """End the live sessions matching all given criteria (`reason` is stored); the store tells
+    `on_session_end` (`init_app` binds it), as it does for a session any account change ended."""
     ended = _hall().store.end_sessions(reason, _hall().clock(), session_id=session_id, username=username,
                                        window=window)
-    for sid in ended:
-        _tell_ended(sid)
-    if "hallq_session" in g and g.hallq_session is not None and g.hallq_session["id"] in ended:
-        g.hallq_session = None
+    forget_ended(ended)
     return ended
 
 
-def _tell_ended(sid: str) -> None:
-    for hook in list(on_session_end):
-        try:
-            hook(sid)
-        except Exception:  # one listener's fault must not keep the session alive elsewhere
-            current_app.logger.exception("on_session_end hook %r failed", hook)
+def forget_ended(ended: list[str]) -> None:
+    """This request's session is no longer signed in if it is one of `ended`."""
+    if "hallq_session" in g and g.hallq_session is not None and g.hallq_session["id"] in ended:
+        g.hallq_session = None
+
+
+def _tell_ended(app: Flask, ended: list[str]) -> None:
+    """Every `on_session_end` hook is told of each session the store ended (its listener, in this process)."""
+    for sid in ended:
+        for hook in list(on_session_end):
+            try:
+                hook(sid)
+            except Exception:  # one listener's fault must not keep the session alive elsewhere
+                app.logger.exception("on_session_end hook %r failed", hook)
 
 
 def end_this_session(reason: str) -> None:
@@ -198,8 +225,7 @@ def _lookup(sid: str) -> tuple[Optional[dict], Optional[str]]:
     elif now - datetime.fromisoformat(row["created"]) > current_app.permanent_session_lifetime:
         reason = "expired"
     if reason is not None:
-        for ended in hall.store.end_sessions(reason, now, session_id=sid):
-            _tell_ended(ended)
+        hall.store.end_sessions(reason, now, session_id=sid)    # the store tells on_session_end
         return None, reason
     if now - datetime.fromisoformat(row["last_seen"]) >= _TOUCH_EVERY:
         hall.store.touch_session(sid, now)
@@ -412,6 +438,8 @@ def _guard_change():
 def init_app(app: Flask) -> None:
     """Bind sessions, throttling and the CSRF guard to the app (called once by create_app)."""
     clock = app.extensions["hallq"].clock
+    # Whatever ends a session in this process (a sign-out, a changed or removed account) tells the push.
+    app.extensions["hallq"].store.on_sessions_ended.append(lambda ended: _tell_ended(app, ended))
     app.extensions["hallq_login_throttle"] = (LoginThrottle(clock, ACCOUNT_LIMIT), LoginThrottle(clock, ADDRESS_LIMIT))
     app.before_request(_guard_change)
     app.jinja_env.globals["csrf_token"] = csrf_token   # a global: imported macros see it too

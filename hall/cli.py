@@ -186,16 +186,16 @@ def _open_store(data_dir: Path):
 
 
 def _user(args, data_dir: Path) -> int:
-    from hall import auth
+    from hall import accounts
     from hall.clock import system_now
     store = _open_store(data_dir)
     if args.user_command == "list":
-        for u in store.list_users():
-            if u["active"]:  # a removed account is kept for the history, not listed
-                print(f"{u['username']}\t{u['name']}\t{u['role']}")
+        for u in store.list_users():  # a removed account is kept for the history, not listed
+            print(f"{u['username']}\t{u['name']}\t{u['role']}" + ("" if u["active"] else "\tdisabled"))
         return 0
     if args.user_command == "remove":
-        if not store.remove_user(args.username):
+        # Through the same account rules and audit log as the admin's accounts page.
+        if not store.remove_user(args.username, system_now(), by=accounts.cli_actor()):
             print(f"hallq: 没有名为 {args.username} 的账号，请用 hallq user list 查看现有账号。"
                   f" (There is no account named {args.username}; hallq user list shows the accounts.)", file=sys.stderr)
             return 2
@@ -216,8 +216,8 @@ def _user(args, data_dir: Path) -> int:
                   f" (No password was given: run it in a terminal and type it when asked, or pipe it in.)",
                   file=sys.stderr)
             return 2
-    auth.validate_new_user(args.username, args.role, password)
-    store.put_user(args.username, args.name or args.username, args.role, auth.hash_password(password), system_now())
+    accounts.put(store, args.username, args.name or args.username, args.role, password, system_now(),
+                 by=accounts.cli_actor())
     print(f"hallq: account {args.username} ({args.role}) saved in {data_dir}.")
     return 0
 
@@ -417,7 +417,7 @@ def _create_demo_users(data_dir: Path) -> Optional[str]:
         marked = store.conn.execute("SELECT 1 FROM meta WHERE key = ?", (DEMO_MARK,)).fetchone() is not None
         if not marked:
             demo_names = {username for username, _, _ in DEMO_USERS}
-            foreign = [u["username"] for u in store.list_users() if u["username"] not in demo_names]
+            foreign = [u["username"] for u in store.list_users(removed=True) if u["username"] not in demo_names]
             foreign += [username for username in sorted(demo_names)
                         if (u := store.get_user(username)) is not None
                         and not auth.check_password(u["password_hash"], DEMO_PASSWORD)]

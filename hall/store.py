@@ -435,6 +435,9 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         self._lock = threading.RLock()
+        # Told the ids of the sessions a committed change ended, whatever ended them (hall/auth.py
+        # binds the push here, so a changed account's sockets close at once).
+        self.on_sessions_ended: list = []
         conn.execute("PRAGMA journal_mode=WAL")
         # FULL: a ticket the kiosk showed survives a power cut, not only a crash.
         conn.execute("PRAGMA synchronous=FULL")
@@ -779,35 +782,188 @@ class Store:
                                      (day.isoformat(),)).fetchall()
         return {tid: outcome for tid, outcome in rows}
 
-    # -- users -----------------------------------------------------------------
+    # -- users (hall/accounts.py decides; each change here is one transaction with its audit row) ------
 
     def get_user(self, username: str) -> Optional[dict]:
+        """The account `username` if it may sign in (active), else None."""
         with self._lock:
             rows = list(self.db.query("SELECT * FROM users WHERE username = ? AND active = 1", (username,)))
         return rows[0] if rows else None
 
-    def put_user(self, username: str, name: str, role: str, password_hash: str, now: datetime) -> None:
+    def account(self, username: str) -> Optional[dict]:
+        """The account `username`, active or disabled ({username, name, role, active, created_at}); None
+        when there is none or it was removed."""
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                old = self.conn.execute("SELECT role, password_hash, active FROM users WHERE username = ?",
-                                        (username,)).fetchone()
-                if old is not None and tuple(old) != (role, password_hash, 1):
-                    # A new role or password (or an account brought back) ends what was signed in before.
-                    _end_sessions(self.conn, "username = ?", (username,), "account_changed", now)
-                self.conn.execute(
-                    "INSERT INTO users (username, name, role, password_hash, created_at, active) VALUES (?,?,?,?,?,1)"
-                    " ON CONFLICT(username) DO UPDATE SET name=excluded.name, role=excluded.role,"
-                    " password_hash=excluded.password_hash, active=1",
-                    (username, name, role, password_hash, now.isoformat()))
-                self._durable_commit()
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+            row = self.conn.execute("SELECT username, name, role, active, created_at FROM users"
+                                    " WHERE username = ? AND removed = 0", (username,)).fetchone()
+        return None if row is None else dict(zip(("username", "name", "role", "active", "created_at"), row))
 
-    def list_users(self) -> list[dict]:
+    def put_user(self, username: str, name: str, role: str, password_hash: str, now: datetime, *,
+                 by: str = "system") -> list[str]:
+        """Add an account, or replace the name, role and password of one (`hallq user add`, the demo),
+        bringing a disabled or removed one back. A new role or password ends what was signed in
+        before. Audited as `account_added` or `account_updated` by `by`; the sessions it ended."""
+        with self._changing_users() as ended:
+            old = self.conn.execute("SELECT role, password_hash, active, removed FROM users WHERE username = ?",
+                                    (username,)).fetchone()
+            before = self._account_state(username)
+            if old is not None and tuple(old) != (role, password_hash, 1, 0):
+                ended += _end_sessions(self.conn, "username = ?", (username,), "account_changed", now)
+            self.conn.execute(
+                "INSERT INTO users (username, name, role, password_hash, created_at, active, removed)"
+                " VALUES (?,?,?,?,?,1,0) ON CONFLICT(username) DO UPDATE SET name=excluded.name, role=excluded.role,"
+                " password_hash=excluded.password_hash, active=1, removed=0",
+                (username, name, role, password_hash, now.isoformat()))
+            after = self._account_state(username)
+            if old is not None and old[1] != password_hash:
+                after = dict(after, password="changed")   # that it changed: never the password or its hash
+            added = before is None      # none, or removed: added (again)
+            _audit(self.conn, now, by, "account_added" if added else "account_updated", username,
+                   None if added else before, after)
+        return ended
+
+    def add_user(self, username: str, name: str, role: str, password_hash: str, now: datetime, *,
+                 by: str) -> bool:
+        """A new account (the admin's page); False, and nothing written, when the username is taken
+        by any account, removed ones included (their records keep the username)."""
+        with self._changing_users():
+            if self.conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+                return False
+            self.conn.execute("INSERT INTO users (username, name, role, password_hash, created_at, active, removed)"
+                              " VALUES (?,?,?,?,?,1,0)", (username, name, role, password_hash, now.isoformat()))
+            _audit(self.conn, now, by, "account_added", username, None, self._account_state(username))
+        return True
+
+    def set_role(self, username: str, role: str, now: datetime, *, by: str) -> Optional[list[str]]:
+        """Give an account another role; its sessions end (`role_changed`). None: no such account."""
+        return self._change_account(username, now, by, "role_changed", "UPDATE users SET role = ? WHERE username = ?",
+                                    (role, username), end=True)
+
+    def set_password(self, username: str, password_hash: str, now: datetime, *, by: str,
+                     action: str = "password_reset", keep_session: Optional[str] = None) -> Optional[list[str]]:
+        """A new password hash for an account: an admin's reset (`password_reset`) ends every session of
+        it, the account's own change (`password_changed`) every one but `keep_session`, the one it was
+        made in. The audit row says the password changed, never what to. None: no such account."""
+        keep = ("id != ?", (keep_session,)) if keep_session else ("1", ())
+        return self._change_account(username, now, by, action, "UPDATE users SET password_hash = ? WHERE username = ?",
+                                    (password_hash, username), end=True, keep=keep, note={"password": "changed"})
+
+    def set_active(self, username: str, active: bool, now: datetime, *, by: str) -> Optional[list[str]]:
+        """Disable an account (it cannot sign in; its sessions end) or enable it again (`account_disabled`,
+        `account_enabled`). None: no such account."""
+        return self._change_account(username, now, by, "account_enabled" if active else "account_disabled",
+                                    "UPDATE users SET active = ? WHERE username = ?", (1 if active else 0, username),
+                                    end=not active)
+
+    def remove_user(self, username: str, now: Optional[datetime] = None, *, by: str = "system") -> bool:
+        """Take an account out of use: it can no longer sign in (`get_user` skips it) and is
+        not listed. The row stays, so every ticket, rating, window and event that
+        names the username still names a known account; `put_user` brings it back.
+        False when there is no account of that name (or it was removed already)."""
+        # Its sessions end with it, in the same transaction (also when `hallq user remove` runs
+        # beside the server: the server's next look-up finds them ended).
+        ended = self._change_account(username, now or datetime.now().astimezone(), by, "account_removed",
+                                     "UPDATE users SET active = 0, removed = 1 WHERE username = ?", (username,),
+                                     end=True, reason="account_removed")
+        return ended is not None
+
+    def list_users(self, removed: bool = False) -> list[dict]:
+        """Every account by username, {username, name, role, active}; the removed ones too with `removed`."""
         with self._lock:
-            return [dict(r) for r in self.db.query("SELECT username, name, role, active FROM users ORDER BY username")]
+            return [dict(r) for r in self.db.query("SELECT username, name, role, active FROM users"
+                                                   + ("" if removed else " WHERE removed = 0") + " ORDER BY username")]
+
+    def live_sessions(self, since: datetime) -> dict[str, list[dict]]:
+        """Username -> its sessions not ended and opened after `since` (younger than a session lives),
+        each {window, created, last_seen}: who is signed in now, and where."""
+        out: dict[str, list[dict]] = {}
+        with self._lock:
+            rows = self.conn.execute("SELECT username, window, created, last_seen FROM sessions"
+                                     " WHERE ended_at IS NULL ORDER BY created").fetchall()
+        for username, window, created, last_seen in rows:
+            if datetime.fromisoformat(created) > since:
+                out.setdefault(username, []).append({"window": window, "created": created, "last_seen": last_seen})
+        return out
+
+    def audit_entries(self, *, who: Optional[str] = None, action: Optional[str] = None,
+                      start: Optional[datetime] = None, end: Optional[datetime] = None,
+                      before_id: Optional[int] = None, limit: int = 100) -> list[dict]:
+        """The audit log, newest first: [{id, at, username, action, target, before, after}] (before and
+        after decoded), of `who`, of `action`, at or after `start` and before `end`, older than `before_id`."""
+        where, args = [], []
+        for clause, value in (("username = ?", who), ("action = ?", action), ("id < ?", before_id)):
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        sql = ("SELECT id, at, username, action, target, before, after FROM audit"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC")
+        out = []
+        with self._lock:
+            cur = self.conn.execute(sql, args)
+            try:
+                # `at` is ISO text with its offset (whoever wrote it): compared as times, not as text.
+                for rid, at, username, act, target, b, a in cur:
+                    when = datetime.fromisoformat(at)
+                    if (start is not None and when < start) or (end is not None and when >= end):
+                        continue
+                    out.append({"id": rid, "at": at, "username": username, "action": act, "target": target,
+                                "before": json.loads(b) if b else None, "after": json.loads(a) if a else None})
+                    if len(out) >= limit:
+                        break
+            finally:
+                cur.close()
+        return out
+
+    def audit_choices(self) -> tuple[list[str], list[str]]:
+        """Who appears in the audit log and which actions, each sorted: the audit page's filters."""
+        with self._lock:
+            who = [r[0] for r in self.conn.execute("SELECT DISTINCT username FROM audit ORDER BY username")]
+            actions = [r[0] for r in self.conn.execute("SELECT DISTINCT action FROM audit ORDER BY action")]
+        return who, actions
+
+    def _account_state(self, username: str) -> Optional[dict]:
+        """What the audit log keeps of an account: {name, role, active} (never its password hash)."""
+        row = self.conn.execute("SELECT name, role, active, removed FROM users WHERE username = ?",
+                                (username,)).fetchone()
+        if row is None or row[3]:
+            return None
+        return {"name": row[0], "role": row[1], "active": bool(row[2])}
+
+    def _change_account(self, username: str, now: datetime, by: str, action: str, sql: str, args: tuple, *,
+                        end: bool, keep: tuple = ("1", ()), note: Optional[dict] = None,
+                        reason: Optional[str] = None) -> Optional[list[str]]:
+        """One change of an existing account: the update, its sessions ended (all of them but `keep`'s,
+        with `reason`, by default the action), its audit row. None: no such account."""
+        with self._changing_users() as ended:
+            before = self._account_state(username)
+            if before is None:
+                return None
+            self.conn.execute(sql, args)
+            if end:
+                ended += _end_sessions(self.conn, f"username = ? AND {keep[0]}", (username, *keep[1]),
+                                       reason or action, now)
+            after = self._account_state(username)
+            _audit(self.conn, now, by, action, username, before, dict(after or {}, **(note or {})))
+        return ended
+
+    @contextmanager
+    def _changing_users(self):
+        """A transaction changing accounts; yields the list it adds the ended sessions' ids to, and
+        tells `on_sessions_ended` of them once it committed."""
+        ended: list[str] = []
+        with self._transaction():
+            yield ended
+        self._tell_ended(ended)
+
+    def _tell_ended(self, ended: list[str]) -> None:
+        if not ended:
+            return
+        for listener in list(self.on_sessions_ended):
+            try:
+                listener(list(ended))
+            except Exception:  # one listener's fault must not undo a committed change
+                import logging
+                logging.getLogger(__name__).exception("on_sessions_ended listener %r failed", listener)
 
     def recent_calls(self, limit: int = 10, day: Optional[date] = None) -> list[dict]:
         """The latest `limit` calls (of business day `day`, when given), newest first, each ticket at
@@ -836,24 +992,6 @@ class Store:
             finally:
                 cur.close()
         return out
-
-    def remove_user(self, username: str) -> bool:
-        """Take an account out of use: it can no longer sign in (`get_user` skips it) and is
-        not listed as active. The row stays, so every ticket, rating, window and event that
-        names the username still names a known account; `put_user` brings it back.
-        False when there is no active account of that name."""
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self.conn.execute("UPDATE users SET active = 0 WHERE username = ? AND active = 1", (username,))
-                # Its sessions end with it, in the same transaction (also when `hallq user remove` runs
-                # beside the server: the server's next look-up finds them ended).
-                _end_sessions(self.conn, "username = ?", (username,), "account_removed", datetime.now().astimezone())
-                self._durable_commit()
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-        return cur.rowcount == 1
 
     # -- sessions (hall/auth.py) ------------------------------------------------
 
@@ -891,7 +1029,9 @@ class Store:
         if not where:
             raise ValueError("end_sessions needs a session, username or window")
         with self._transaction():
-            return _end_sessions(self.conn, " AND ".join(where), tuple(args), reason, now)
+            ended = _end_sessions(self.conn, " AND ".join(where), tuple(args), reason, now)
+        self._tell_ended(ended)
+        return ended
 
     def set_password_hash(self, username: str, password_hash: str) -> None:
         """Replace an account's hash with a new one of the same password (a rehash): its sessions stay."""
@@ -970,6 +1110,15 @@ def star_inputs_from_json(month: str, d: dict):
     i = d.get("inspection")
     return StarInputs(month, d.get("self_assessment"),
                       None if i is None else Inspection(i["score"], tuple(i.get("findings", ()))))
+
+
+def _audit(conn, at: datetime, username: str, action: str, target: str, before: Optional[dict],
+           after: Optional[dict]) -> None:
+    """Inside a transaction: one row of the audit log (who, when, what, on what, before, after as JSON)."""
+    conn.execute("INSERT INTO audit (at, username, action, target, before, after) VALUES (?,?,?,?,?,?)",
+                 (at.isoformat(), username, action, target,
+                  None if before is None else json.dumps(before, ensure_ascii=False),
+                  None if after is None else json.dumps(after, ensure_ascii=False)))
 
 
 def _end_sessions(conn, where: str, args: tuple, reason: str, now: datetime) -> list[str]:

@@ -17,7 +17,7 @@ from hall.screens import SHARED_SCRIPTS, SHARED_STATIC, SHARED_TEMPLATES
 ROOT = Path(__file__).resolve().parent.parent
 URL_FOR = re.compile(r"""url_for\(\s*['"]([\w.]*static)['"]\s*,\s*filename\s*=\s*['"]([^'"]+)['"]""")
 IMPORTS = re.compile(r"""{%-?\s*(?:from|import|extends|include)\s+['"]([^'"]+)['"]""")
-SCREEN_PACKAGES = ("kiosk", "counter_terminal", "display", "board", "assess")
+SCREEN_PACKAGES = ("kiosk", "counter_terminal", "display", "board", "assess", "admin")
 
 
 def _screens(app):

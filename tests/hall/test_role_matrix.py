@@ -13,6 +13,8 @@ PUBLIC, STAFF, WINDOW, MANAGER = "public", "staff", "window", "manager"
 # The assessments: READER (assessor, manager, admin), SIGNED_IN (any account: staff see their own cases);
 # their pages answer a sign-in form without a session and, READER_PAGE, a 403 page to staff.
 READER, SIGNED_IN, READER_PAGE, SIGNED_IN_PAGE = "reader", "signed_in", "reader_page", "signed_in_page"
+# Administration (admin/): the admin alone; its pages answer a sign-in form without a session, a 403 page to others.
+ADMIN, ADMIN_PAGE = "admin", "admin_page"
 
 REQUIRED = {
     # pages and files: anyone; their scripts sign in through the API
@@ -48,6 +50,13 @@ REQUIRED = {
     "assess_api.list_cases": SIGNED_IN, "assess_api.get_case": SIGNED_IN,
     # a case's steps: the hall checks each step's role (hall/cases.py); an assessor takes none
     "assess_api.case_action": STAFF,
+    # administration (admin/): accounts and roles and the audit log; every account's own password
+    "admin.static": PUBLIC, "admin.accounts_page": ADMIN_PAGE, "admin.audit_page": ADMIN_PAGE,
+    "admin.password_page": SIGNED_IN_PAGE,
+    "admin_api.list_accounts": ADMIN, "admin_api.add_account": ADMIN, "admin_api.set_role": ADMIN,
+    "admin_api.reset_password": ADMIN, "admin_api.disable": ADMIN, "admin_api.enable": ADMIN,
+    "admin_api.remove": ADMIN, "admin_api.audit": ADMIN,
+    "admin_api.change_own_password": SIGNED_IN,
 }
 
 CALLERS = ("anonymous", "staff_of_this_window", "staff_of_another_window", "manager", "admin", "assessor")
@@ -59,6 +68,9 @@ REFUSED = {  # (requirement, caller) -> the exact refusal; any other pair must n
     **{(READER, who): (403, "forbidden") for who in STAFF_CALLERS},
     **{(READER_PAGE, who): (403, None) for who in STAFF_CALLERS},     # a page: the 403 sentence is HTML
     (WINDOW, "staff_of_another_window"): (403, "forbidden"),
+    (ADMIN, "anonymous"): (401, "not_signed_in"),
+    **{(ADMIN, who): (403, "forbidden") for who in STAFF_CALLERS + ("manager", "assessor")},
+    **{(ADMIN_PAGE, who): (403, None) for who in STAFF_CALLERS + ("manager", "assessor")},
     (MANAGER, "staff_of_this_window"): (403, "forbidden"),
     (MANAGER, "staff_of_another_window"): (403, "forbidden"),
 }
@@ -75,8 +87,8 @@ def test_every_route_says_who_may_call_it(app):
 
 
 def _url(rule, token):
-    """The rule's path for window 1, ticket A001 (its token), and a file that is not there."""
-    return rule.rule.replace("<int:window_id>", "1").replace("<int:window>", "1").replace(
+    """The rule's path for window 1, ticket A001 (its token), account "nobody", and a file that is not there."""
+    return rule.rule.replace("<username>", "nobody").replace("<int:window_id>", "1").replace("<int:window>", "1").replace(
         "<number>", "A001").replace("<token>", token).replace("<path:filename>", "none.js").replace(
         "<int:case_id>", "1").replace("<int:alarm_id>", "1").replace("<action>", "appeal").replace("<job_id>", "none")
 
