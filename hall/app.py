@@ -26,11 +26,6 @@ log = logging.getLogger(__name__)
 FORECAST_EVERY_S = 1.0
 
 
-def _no_printer(ticket, issued: dict) -> dict:
-    """The printer seam: the kiosk flow asks this after issuing; no printer configured here."""
-    return {"status": "not_configured", "message": None}
-
-
 def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data",
                clock: Callable = system_now, testing: bool = False,
                devices: Optional[dict] = None) -> Flask:
@@ -51,6 +46,13 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     )
     app.json.ensure_ascii = False
     store = Store(data_dir / "hallq.db")
+    # The configuration is the database's (hall/configs.py): `config` seeds a new hall, and is told
+    # to make way when the database has a version of its own.
+    from hall import configs
+    config, _version, warning = configs.current(store, config, clock())
+    if warning:
+        log.warning("%s (%s)", warning["message"], warning["message_en"])
+    app.extensions["hallq_config_warning"] = warning
     # The server works its forecasts out in the background, at most once a second (Hall._forecast):
     # a kiosk press or a call never waits for one. Tests see the forecast of every state they read.
     hall = Hall(config, store, clock=clock, id_key=app.config["SECRET_KEY"],
@@ -63,10 +65,11 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
 
     from hall.devices import build_devices
     manager = build_devices(hall, config.devices if devices is None else devices, data_dir)
+    manager.override = devices       # the demo's simulators stand in for the configuration's devices
     hall.devices = manager
-    hall.ser.audio = manager.voice is not None
     app.extensions["hallq_devices"] = manager
-    app.extensions["hallq_printer"] = manager.print_ticket if manager.printer else _no_printer
+    # The printer in force when a ticket is issued: a new configuration may add or remove it.
+    app.extensions["hallq_printer"] = manager.print_ticket
 
     from hall.server import async_mode
     # Origins: the page's own (same host and port) and the hall's configured addresses, never any page.
@@ -75,7 +78,8 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     # message over max_http_buffer_size.
     from hall.origins import allowed as origin_allowed
     socketio = SocketIO(app, async_mode=async_mode(),
-                        cors_allowed_origins=lambda origin, environ: origin_allowed(origin, environ, config.origins),
+                        cors_allowed_origins=lambda origin, environ: origin_allowed(origin, environ,
+                                                                                    hall.config.origins),
                         async_handlers=False, max_http_buffer_size=64 * 1024,
                         logger=False, engineio_logger=False)
     app.extensions["hallq_push"] = init_push(socketio, hall)
@@ -84,12 +88,11 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     app.register_blueprint(api_bp)
     from hall.progress import bp as progress_bp
     app.register_blueprint(progress_bp)
-    if config.notify.url:
-        from hall.notify import Notifier
-        n = config.notify
-        notifier = Notifier(hall, n.url, n.when_ahead, n.timeout_seconds, n.base_url)
-        hall.bus.subscribe("notify", notifier.handle)
-        app.extensions["hallq_notifier"] = notifier
+    # The SMS gateway's messages, by the [notify] section in force (none while it names no gateway).
+    from hall.notify import Notifier
+    notifier = Notifier(hall)
+    hall.bus.subscribe("notify", notifier.handle)
+    app.extensions["hallq_notifier"] = notifier
     # The screen packages, each a blueprint on the shared page pieces (hall/screens.py).
     from board import bp as board_bp
     from counter_terminal import bp as counter_bp
@@ -104,7 +107,7 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     def index():
     from admin import init_app as init_admin
     init_admin(app)    # accounts and roles, the audit log, everyone's own password
-        return render_template("index.html", hall_name=config.name)
+        return render_template("index.html", hall_name=hall.config.name)
 
     @app.get("/audio/call/<number>/<int:window>.wav")
     def call_audio(number, window):

@@ -23,19 +23,36 @@ _MOVES = frozenset({"ticket_called", "ticket_cancelled", "ticket_transferred", "
 
 
 class Notifier:
-    def __init__(self, hall, url: str, when_ahead: int, timeout: float, base_url: str = ""):
+    """The gateway's address, when to tell, the timeout and the progress links' base are read from the
+    hall's [notify] section in force at each event: a new configuration takes effect at the next one."""
+
+    def __init__(self, hall):
         self.hall = hall
-        self.url = url
-        self.when_ahead = when_ahead
-        self.timeout = timeout
-        self.base_url = base_url.rstrip("/")
         self.day = hall.state.business_day
         self.told: set[int] = set(hall.store.notices_of_day(self.day))
         self.failing = False
         self.sent = 0
         self.failed = 0
 
+    @property
+    def url(self):
+        return self.hall.config.notify.url
+
+    @property
+    def when_ahead(self) -> int:
+        return self.hall.config.notify.when_ahead
+
+    @property
+    def timeout(self) -> float:
+        return self.hall.config.notify.timeout_seconds
+
+    @property
+    def base_url(self) -> str:
+        return (self.hall.config.notify.base_url or "").rstrip("/")
+
     def handle(self, event: dict) -> None:
+        if not self.url:
+            return       # no gateway: nothing is told, nothing recorded (a gateway added later starts then)
         if event["event"] == "business_day_started":
             self.told.clear()
             self.day = self.hall.state.business_day
