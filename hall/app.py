@@ -102,11 +102,11 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
         app.register_blueprint(bp)
     from assess.views import init_app as init_assess
     init_assess(app)   # the assessment pages and their API: figures, cases, star ratings, reports
+    from admin import init_app as init_admin
+    init_admin(app)    # accounts and roles, the audit log, everyone's own password
 
     @app.get("/")
     def index():
-    from admin import init_app as init_admin
-    init_admin(app)    # accounts and roles, the audit log, everyone's own password
         return render_template("index.html", hall_name=hall.config.name)
 
     @app.get("/audio/call/<number>/<int:window>.wav")
