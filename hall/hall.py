@@ -520,11 +520,11 @@ class Hall:
         `source`: browser, import or seed. Returns {version, changed}: changed [] when nothing
         differs from the version in force (then nothing is stored)."""
         from config.loader import parse_data
-        from config.writer import config_data, dump_toml, sections_changed
+        from config.writer import config_data, config_json, dump_toml, sections_changed
         from hall import reconfigure
         from hall.devices import build_devices
         from hall.events import Event
-        from hall.store import put_audit, put_config_version
+        from hall.store import _audit, put_config_version
         # Through the loader's own checks, whoever built it: a version stored must read back.
         new = dataclasses.replace(parse_data(config_data(new), source=new.source), source=new.source)
         with self._config_lock:
@@ -539,7 +539,7 @@ class Hall:
                 if not changed:
                     return {"version": self.config_version, "changed": []}
                 version = (self.store.config_version() or {"version": 0})["version"] + 1
-                before, after = config_data(old), config_data(running)
+                before, after = config_json(old), config_json(running)
                 text = dump_toml(running)
                 event = Event("config_changed", now, data={"version": version, "by": by, "note": note or "",
                                                            "source": source, "changed": changed})
@@ -547,8 +547,8 @@ class Hall:
 
                 def also(conn):
                     put_config_version(conn, version, now, by, source, text, note)
-                    put_audit(conn, now, by, "config_changed", f"version {version}: {', '.join(changed)}",
-                              {k: before.get(k) for k in changed}, {k: after.get(k) for k in changed})
+                    _audit(conn, now, by, "config_changed", f"version {version}: {', '.join(changed)}",
+                           {k: before.get(k) for k in changed}, {k: after.get(k) for k in changed})
                 change = Change(events=(event,))
                 seq = self.store.commit(change, [payload], self.state.business_day, also)[0]
                 apply(self.state, change)

@@ -1088,14 +1088,6 @@ def put_config_version(conn, version: int, at: datetime, username: str, source: 
                  (version, _ts(at), username, source, text, note or ""))
 
 
-def put_audit(conn, at: datetime, username: str, action: str, target: str, before, after) -> None:
-    """Inside a transaction: one row of the audit log (who, when, what, before and after, as JSON)."""
-    conn.execute("INSERT INTO audit (at, username, action, target, before, after) VALUES (?,?,?,?,?,?)",
-                 (_ts(at), username, action, target,
-                  None if before is None else json.dumps(before, ensure_ascii=False, default=str),
-                  None if after is None else json.dumps(after, ensure_ascii=False, default=str)))
-
-
 def star_inputs_to_json(inputs) -> dict:
     """A month's star-rating inputs (assess.stars.StarInputs) as the `star_months.inputs` JSON:
     {"self_assessment": {aspect: score} or null, "inspection": {"score", "findings": [...]} or null}."""

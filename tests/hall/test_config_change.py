@@ -8,7 +8,6 @@ materials and removes an idle window. Everything goes on from the next action.
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pytest
 
@@ -151,10 +150,9 @@ def test_the_version_and_its_audit_row_are_stored_with_the_event(busy, store):
     assert [(v["version"], v["username"], v["source"], v["note"]) for v in versions] == [
         (2, "admin", "browser", "9号窗口"), (1, "hallq", "seed", str(DEFAULT_CONFIG_PATH))]
     assert configs.load(store.config_version(2)).window(9).helps == ("C",)
-    rows = store.conn.execute("SELECT username, target, before, after FROM audit WHERE action = 'config_changed'"
-                              " ORDER BY id").fetchall()
-    assert [(r[0], r[1]) for r in rows] == [("admin", "version 2: services, windows")]
-    before, after = json.loads(rows[0][2]), json.loads(rows[0][3])
+    rows = store.audit_entries(action="config_changed")
+    assert [(r["username"], r["target"]) for r in rows] == [("admin", "version 2: services, windows")]
+    before, after = rows[0]["before"], rows[0]["after"]
     assert set(before) == set(after) == {"services", "windows"}
     assert [w["id"] for w in before["windows"]] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert [w["id"] for w in after["windows"]] == [1, 2, 3, 4, 5, 7, 8, 9]
