@@ -30,7 +30,7 @@ _NOT_WRITTEN = {"source"}
 _RUNNING_ONLY = {"retired"}
 _CALENDAR_KEYS = {"extra_holidays": "holidays", "extra_workdays": "workdays"}
 
-HEADER = ("# HallQ hall configuration, version {version} of {hall}, exported {at}.\n"
+HEADER = ("# {hall}: HallQ configuration version {version}, saved {at} by {by} ({source}).\n"
           "# Every key is described in docs/config.md; `hallq config import FILE` puts a changed copy in effect.\n\n")
 
 

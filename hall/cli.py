@@ -56,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                            "POST /api/lab/clock moves it forward")
 
     serve = sub.add_parser("serve", parents=[common], help="run the hall server for production")
-    serve.add_argument("--config", type=Path, required=True)
+    serve.add_argument("--config", type=Path, default=None,
+                       help="the hall file a new hall is seeded from; once the database has a configuration of "
+                            "its own, that one is used (hallq config import FILE replaces it)")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8000)
 
@@ -80,6 +82,25 @@ def _parser() -> argparse.ArgumentParser:
     agent.add_argument("--key-file", default=None, metavar="FILE",
                        help="the shared key the hall server must prove it holds (default: $HALLQ_AGENT_KEY)")
 
+    config_cmd = sub.add_parser("config", parents=[common],
+                                help="the hall's configuration in its database: export it, or import a file")
+    csub = config_cmd.add_subparsers(dest="config_command", required=True)
+    export = csub.add_parser("export", parents=[common], help="write the configuration in force as a hall file")
+    export.add_argument("--output", type=Path, default=None, metavar="FILE",
+                        help="the file to write (default: standard output)")
+    imp = csub.add_parser("import", parents=[common],
+                          help="put a hall file in effect as a new version (the server must be stopped; "
+                               "in a running hall, import it at /admin/config)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--note", default="", help="why, kept with the version and in the audit log")
+
+    purge = sub.add_parser("purge", parents=[common],
+                           help="clear the personal data older than [privacy] keep_days (ID hashes and masks, "
+                                "appointment names, bad ratings' words); every figure stays")
+    purge.add_argument("--config", type=Path, default=None,
+                       help="the hall file, for a database that has no configuration of its own yet "
+                            "(default: the database's)")
+
     check = sub.add_parser("check-config", parents=[common], help="validate a hall configuration file")
     check.add_argument("file", type=Path)
 
@@ -95,7 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--output", type=Path, default=None, metavar="FILE",
                         help="the file to write (default: report-<range>-<by>.csv or .xlsx here)")
     report.add_argument("--config", type=Path, default=None,
-                        help="the hall file: the hall's code, names and figure settings (default: the embedded one)")
+                        help="the hall file: the hall's code, names and figure settings (default: the hall's own "
+                             "configuration in its database, else the embedded one)")
     return p
 
 
@@ -129,6 +151,10 @@ def main(argv=None) -> int:
                 return 2
         if args.command == "user":
             return _user(args, data_dir)
+        if args.command == "config":
+            return _config(args, data_dir)
+        if args.command == "purge":
+            return _purge(args, data_dir)
         if args.command == "report":
             return _report(args, data_dir)
         if args.command == "serve":
@@ -225,14 +251,28 @@ def _user(args, data_dir: Path) -> int:
 def _serve(args, data_dir: Path, demo: bool) -> int:
     from config import load_config
     from hall.server import serve
-    config = load_config(args.config)  # fail before anything starts, with one sentence
-    if not demo:
+    offered = load_config(args.config) if args.config or demo else None   # one sentence before anything starts
+    if offered is not None and not demo:
         from hall.devices import check_devices
-        check_devices(config)
+        check_devices(offered)
     busy = _port_in_use(args.host, args.port)
     if busy:
         print(f"hallq: {busy}", file=sys.stderr)
         return 2
+    held = hold_data_dir(data_dir)
+    if held is None:
+        print(f"hallq: {_SERVER_RUNNING.format(data_dir=data_dir)}", file=sys.stderr)
+        return 2
+    # The database's configuration, seeded from the file when it has none (hall/configs.py).
+    config = _configuration(data_dir, offered)
+    if config is None:
+        print(f"hallq: {data_dir} 里还没有大厅的配置：第一次启动请用 --config 文件 指定，例如 hallq serve --config "
+              f"myhall.toml。 ({data_dir} has no hall configuration yet: give the first start one with --config "
+              f"FILE.)", file=sys.stderr)
+        return 2
+    if not demo and config is not offered:
+        from hall.devices import check_devices
+        check_devices(config)
     warning = calendar_warning(config, date.today())
     if warning:   # case deadlines would be counted Monday to Friday: the hall should hear it at start
         print(f"hallq: 注意 (warning): {warning['message']} ({warning['message_en']})", file=sys.stderr)
@@ -288,6 +328,140 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
     return 0
 
 
+# -- the configuration in the database ------------------------------------------------------
+
+_SERVER_RUNNING = ("另一个大厅服务器正在使用 {data_dir}：请先停止它；运行中的大厅请在浏览器里的 /admin/config 导入配置。"
+                   " (A hall server is running on {data_dir}: stop it first; in a running hall, import the file "
+                   "in the browser at /admin/config.)")
+_held_data_dirs: list = []     # the lock files this process holds for as long as it runs
+
+
+def hold_data_dir(data_dir: Path):
+    """Take the data directory's lock (its hallq.lock, held until the process ends): one hall server
+    per database, and no `hallq config import` under a running one. None when another process holds it."""
+    import fcntl
+    from hall.private import private_dir
+    path = private_dir(Path(data_dir)) / "hallq.lock"
+    f = open(path, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    _held_data_dirs.append(f)
+    return f
+
+
+def _configuration(data_dir: Path, offered):
+    """The configuration a start runs on: the database's (told so when the file differs), or `offered`
+    stored as version 1 of a new hall; None when there is neither."""
+    from hall import configs
+    from hall.clock import system_now
+    store = _open_store(data_dir)
+    try:
+        if offered is None:
+            row = store.config_version()
+            return configs.load(row) if row else None
+        config, _version, warning = configs.current(store, offered, system_now())
+    finally:
+        store.close()
+    if warning:
+        print(f"hallq: 注意 (warning): {warning['message']} ({warning['message_en']})", file=sys.stderr)
+    return config
+
+
+def _config(args, data_dir: Path) -> int:
+    """`hallq config export` and `hallq config import FILE`."""
+    if args.config_command == "export":
+        return _config_export(args, data_dir)
+    return _config_import(args, data_dir)
+
+
+def _config_export(args, data_dir: Path) -> int:
+    from hall import configs
+    row = configs.read_latest(Path(data_dir) / "hallq.db")
+    if row is None:
+        print(f"hallq: {data_dir} 里还没有大厅的配置，没有可导出的；hallq serve --config 文件 第一次启动时会存入它。"
+              f" ({data_dir} has no hall configuration to export yet; the first hallq serve --config FILE stores it.)",
+              file=sys.stderr)
+        return 2
+    text = configs.export_text(row)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"hallq: 无法写入 {args.output}（{exc.strerror}），请换一个位置。 ({args.output} cannot be written: "
+              f"{exc.strerror}; choose another place.)", file=sys.stderr)
+        return 2
+    print(f"hallq: 已把第 {row['version']} 版配置写入 {args.output}。 (Wrote configuration version {row['version']} "
+          f"to {args.output}.)")
+    return 0
+
+
+def _config_import(args, data_dir: Path) -> int:
+    """Validate the file as the loader and the devices do, then put it in effect through Hall.apply_config:
+    the one mechanism the browser uses too. A refusal changes nothing."""
+    import getpass
+    from config import load_config
+    from hall import configs
+    from hall.clock import system_now
+    from hall.hall import Hall
+    from hall.devices import check_devices
+    new = load_config(args.file)          # a ConfigError: its sentence, exit 2
+    check_devices(new)
+    if hold_data_dir(data_dir) is None:
+        print(f"hallq: {_SERVER_RUNNING.format(data_dir=data_dir)}", file=sys.stderr)
+        return 2
+    store = _open_store(data_dir)
+    try:
+        row = store.config_version()
+        hall = Hall(configs.load(row) if row else new, store, clock=system_now)
+        try:
+            done = hall.apply_config(new, by=getpass.getuser(), note=args.note or f"hallq config import {args.file}",
+                                     source="import")
+        finally:
+            hall.bus.close()
+    finally:
+        store.close()
+    if row is None:
+        print(f"hallq: 新大厅：{args.file} 已存为第 1 版配置。 (A new hall: {args.file} is stored as configuration "
+              f"version 1.)")
+        return 0
+    if not done["changed"]:
+        print(f"hallq: {args.file} 与正在使用的第 {done['version']} 版配置相同，没有改动。 ({args.file} is the same as "
+              f"configuration version {done['version']}; nothing changed.)")
+        return 0
+    print(f"hallq: {args.file} 已作为第 {done['version']} 版配置生效，改动了：{'、'.join(done['changed'])}。 ({args.file} is "
+          f"now configuration version {done['version']}; changed: {', '.join(done['changed'])}.)")
+    return 0
+
+
+def _purge(args, data_dir: Path) -> int:
+    """`hallq purge`: what the hall's ticker does once a day, now, beside the server or without it."""
+    from zoneinfo import ZoneInfo
+    from config import load_config
+    from hall import accounts, configs, privacy
+    from hall.clock import system_now
+    row = configs.read_latest(Path(data_dir) / "hallq.db")
+    config = configs.load(row) if row is not None else load_config(args.config)
+    store = _open_store(data_dir)
+    try:
+        now = system_now()
+        today = now.astimezone(ZoneInfo(config.timezone)).date()
+        counts = privacy.purge(store, config, today, now, by=accounts.cli_actor())
+    finally:
+        store.close()
+    before = privacy.cutoff(config, today)
+    print(f"hallq: 已清除 {before} 之前的个人信息（保留 {config.privacy.keep_days} 天）：{counts['tickets']} 张号的证件信息、"
+          f"{counts['appointments']} 条预约的姓名和证件信息、{counts['ratings']} 条评价留言、{counts['events']} 条事件记录；"
+          f"各项统计不变。 (Cleared the personal data from before {before} (kept {config.privacy.keep_days} days): "
+          f"{counts['tickets']} tickets, {counts['appointments']} appointments, {counts['ratings']} ratings' words, "
+          f"{counts['events']} events, {counts['blocks']} ended blocks; every figure stays.)")
+    return 0
+
+
 def _report(args, data_dir: Path) -> int:
     """`hallq report`: read the range through a read-only connection, work the figures out, show or write them."""
     from datetime import date, datetime
@@ -322,7 +496,9 @@ def _report(args, data_dir: Path) -> int:
     from assess.reader import Reader, ReaderError
     from config import load_config
     from hall.workdays import Workdays
-    config = load_config(args.config)
+    from hall import configs
+    row = None if args.config else configs.read_latest(Path(data_dir) / "hallq.db")
+    config = configs.load(row) if row else load_config(args.config)
     try:
         reader = Reader(Path(data_dir) / "hallq.db", config.code)
     except ReaderError as exc:

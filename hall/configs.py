@@ -51,3 +51,29 @@ def current(store, offered: HallConfig, at: datetime, note: str = "") -> tuple[H
                           f"`hallq config import FILE` replaces it with a file.",
         }
     return config, row["version"], warning
+
+
+def read_latest(db_path) -> Optional[dict]:
+    """The latest version row of the database at `db_path`, read through a read-only connection (a
+    running hall keeps writing meanwhile); None when there is no database or no version yet."""
+    import sqlite3
+    from pathlib import Path
+    if not Path(db_path).exists():
+        return None
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        row = conn.execute("SELECT version, at, username, source, config, note FROM config_versions"
+                           " ORDER BY version DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:      # a database older than migration 10: no versions
+        return None
+    finally:
+        conn.close()
+    return None if row is None else dict(zip(("version", "at", "username", "source", "config", "note"), row))
+
+
+def export_text(row: dict) -> str:
+    """A stored version as a hall file: a comment naming it, then its TOML (which reads back the same)."""
+    from config.writer import HEADER
+    config = load(row)
+    return HEADER.format(version=row["version"], hall=config.name, at=row["at"][:16].replace("T", " "),
+                         by=row["username"], source=row["source"]) + row["config"]
