@@ -8,7 +8,7 @@ events (hall/push.py); `?tv=1` lays it out for a wall TV at 1920×1080.
 all. Both pages ask for a manager's sign-in themselves (POST /api/login) and
 build on the shared page pieces of hall/screens.py.
 """
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from hall.screens import screen_blueprint
 
@@ -19,3 +19,11 @@ bp = screen_blueprint("board", __name__, "/board")
 def board():
     """The manager's live board; ?tv=1 the wall TV's layout, ?tv=0 the desk's (the default)."""
     return render_template("board/board.html", tv=request.args.get("tv") == "1")
+
+
+@bp.get("/board/alarms")
+def alarms():
+    """The alarms' history: filters by kind, dates and open or all over GET /api/alarms; asks for a manager."""
+    from hall.alarms import KINDS
+    hall = current_app.extensions["hallq"]
+    return render_template("board/alarms.html", today=hall.state.business_day.isoformat(), kinds=KINDS)

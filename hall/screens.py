@@ -1,7 +1,7 @@
 """What every screen package shares, and the one way a screen package is made.
 
 A screen family is its own package beside hall/ (kiosk/, counter_terminal/,
-display/, board/, assess/, ...): a blueprint with its own `templates/<name>/`
+display/, board/, assess/, admin/): a blueprint with its own `templates/<name>/`
 and `static/`, served at `/<prefix>/static/`. What they all use lives in one
 place, hall/, and is served by the app itself:
 

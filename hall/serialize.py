@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable, Optional
 
+from hall.alarms import service_limit
 from hall.events import Event
 from hall.model import APPOINTMENT, HallConfig, Ticket, WindowState
 
@@ -58,6 +59,8 @@ class Serializer:
             "matter_name_en": matter.name_en if matter else None,
             "appointment": t.appointment, "queued_at": iso(t.place, self.tz), "target_window": t.target_window,
             "real_name": bool(t.id_hash), "print_status": t.print_status, "joined_at": iso(t.joined_at, self.tz),
+            # The minutes this step may be served (限时), as the alarms judge it: the board shows its serving time against it.
+            "limit_minutes": service_limit(self.config, t.service, t.matter_of(t.service)),
             "steps": [{"service": s.service, "queued_at": iso(s.queued_at, self.tz),
                        "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in s.calls],
                        "started_at": iso(s.started_at, self.tz), "ended_at": iso(s.ended_at, self.tz),

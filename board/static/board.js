@@ -1,28 +1,28 @@
 /*
- * The manager's live board: every window (clerk, state, current ticket, for
- * how long) and every service (waiting, longest wait in minutes), ticking;
- * today's rating figures as the hall sends them (rating_figures).
- * Needs a manager or admin session; without one the page shows its own
- * sign-in form (POST /api/login without a window).
+ * The manager's live board, the hall's control room: every window (clerk and
+ * post, state, current ticket, serving time against its limit), every service
+ * (waiting, longest wait, estimated wait, windows staffed), every device,
+ * today's figures and rating figures (rating_figures), and the alarms
+ * (board_alarms.js), all from the board audience's snapshot and events.
+ *
+ * One page, two layouts: the desk's tables, and with ?tv=1 (body.tv) a wall
+ * TV's at 1920×1080, where the windows are tiles fitted to the screen
+ * (fitWindows) and nothing scrolls. The sign-in is board_common.js's.
  */
 (function () {
   "use strict";
   var i18n = HallQ.i18n, t = i18n.t;
-  var MANAGERS = ["manager", "admin"];
   // Longest-wait colours follow the common service-level target: 15 min, then 30.
   var WAIT_WARN_MIN = 15, WAIT_BAD_MIN = 30;
+  // A serving time turns amber at this share of its limit, red past the limit.
+  var LIMIT_WARN = 0.8;
+  // A window tile on the TV wants at least this width for its height: name, clerk, number side by side.
+  var TILE_ASPECT = 2.0;
 
   i18n.add({
     zh: {
       "board.page_title": "实时看板 · HallQ",
       "board.title": "大厅实时看板",
-      "board.logout": "退出登录",
-      "board.login_title": "管理人员登录",
-      "board.login_note": "实时看板需要管理员（manager 或 admin）账号。",
-      "board.username": "用户名",
-      "board.password": "密码",
-      "board.login": "登录",
-      "board.not_manager": "{name} 不是管理员账号，请用管理员账号登录。",
       "board.sum_waiting": "人等候",
       "board.sum_open": "个窗口在岗",
       "board.sum_serving": "人正在办理",
@@ -48,7 +48,6 @@
       "board.reason_meeting": "会议",
       "board.reason_helping": "协助群众",
       "board.reason_other": "其他",
-      "board.nobody": "—",
       "board.col_estimate": "预计等候（分钟）",
       "board.devices": "设备",
       "board.col_device": "设备",
@@ -85,18 +84,20 @@
       "board.rate_unrated": "未评价",
       "board.rate_bad": "差评",
       "board.rate_open_cases": "差评待办结",
-      "board.rate_overdue_cases": "差评整改逾期"
+      "board.rate_overdue_cases": "差评整改逾期",
+      "board.col_post": "岗位",
+      "board.post_A": "A岗",
+      "board.post_B": "B岗",
+      "board.tv_layout": "电视版",
+      "board.desk_layout": "桌面版",
+      "board.reprints_chip": "待补打 {n}",
+      "board.devices_online": "{n}/{of} 正常",
+      "board.devices_connecting": "{n} 连接中",
+      "board.devices_more": "另 {n} 台"
     },
     en: {
       "board.page_title": "Live board · HallQ",
       "board.title": "Hall live board",
-      "board.logout": "Sign out",
-      "board.login_title": "Manager sign-in",
-      "board.login_note": "The live board needs a manager or admin account.",
-      "board.username": "User name",
-      "board.password": "Password",
-      "board.login": "Sign in",
-      "board.not_manager": "{name} is not a manager account. Please sign in with a manager account.",
       "board.sum_waiting": "waiting",
       "board.sum_open": "windows staffed",
       "board.sum_serving": "being served",
@@ -122,7 +123,6 @@
       "board.reason_meeting": "meeting",
       "board.reason_helping": "helping a citizen",
       "board.reason_other": "other",
-      "board.nobody": "—",
       "board.col_estimate": "Estimated wait (min)",
       "board.devices": "Devices",
       "board.col_device": "Device",
@@ -159,7 +159,16 @@
       "board.rate_unrated": "unrated",
       "board.rate_bad": "bad ratings",
       "board.rate_open_cases": "bad-rating cases open",
-      "board.rate_overdue_cases": "cases overdue"
+      "board.rate_overdue_cases": "cases overdue",
+      "board.col_post": "Post",
+      "board.post_A": "A post",
+      "board.post_B": "B post",
+      "board.tv_layout": "TV layout",
+      "board.desk_layout": "Desk layout",
+      "board.reprints_chip": "{n} to reprint",
+      "board.devices_online": "{n} of {of} OK",
+      "board.devices_connecting": "{n} connecting",
+      "board.devices_more": "{n} more"
     }
   });
   /** Device states that need someone: red ones stop the device, amber ones soon will or cannot be told. */
@@ -167,56 +176,19 @@
                 unknown: "amber", paper_near_end: "amber" };
 
   var body = document.body;
+  var tv = body.classList.contains("tv");
   var state = null;   // the latest SNAPSHOT, kept current by events
   var link = null;
 
   function $(id) { return document.getElementById(id); }
 
-  // ---- access ----------------------------------------------------------------
-
-  function isManager(who) { return !!(who && who.user && MANAGERS.indexOf(who.user.role) >= 0); }
-
-  function showLogin(message) {
-    body.setAttribute("data-authorized", "no");
-    $("login").hidden = false;
-    $("board").hidden = true;
-    $("logout").hidden = true;
-    $("user-name").textContent = "";
-    $("login-error").textContent = message || "";
-  }
-
-  function showBoard(who) {
-    body.setAttribute("data-authorized", "yes");
-    $("login").hidden = true;
-    $("board").hidden = false;
-    $("logout").hidden = false;
-    $("user-name").textContent = who.user.name || who.user.username;
-    if (!link) link = HallQ.live(handlers, { audience: "board" });
-    else link.rejoin();  // as the one now signed in
-  }
-
-  function decide(who) {
-    if (isManager(who)) showBoard(who);
-    else showLogin(who && who.user ? t("board.not_manager", { name: who.user.name || who.user.username }) : "");
-  }
-
-  $("login-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    $("login-submit").disabled = true;
-    HallQ.api("POST", "/api/login", {
-      username: $("login-username").value.trim(),
-      password: $("login-password").value
-    }).then(function (res) {
-      $("login-submit").disabled = false;
-      if (!res.ok) { $("login-error").textContent = i18n.errorText(res.body); return; }
-      $("login-password").value = "";
-      decide(res.body);
-    });
+  var access = HallQ.board.signIn({
+    onManager: function () {
+      if (!link) link = HallQ.live(handlers, { audience: "board" });
+      else link.rejoin();  // as the one now signed in
+    }
   });
-
-  $("logout").addEventListener("click", function () {
-    HallQ.api("POST", "/api/logout").then(function () { showLogin(""); });
-  });
+  HallQ.alarmSound.bind($("sound-toggle"));
 
   // ---- drawing -------------------------------------------------------------------
 
@@ -236,6 +208,16 @@
     return td;
   }
 
+  /** Since when the window's time counts, and against which limit (minutes; null: none).
+   *  Serving: from its start, against the step's limit as the hall says it (limit_minutes);
+   *  called: from the last call; otherwise from the window's last change. */
+  function timing(w, key) {
+    var c = w.current;
+    if (key === "serving" && c && c.started_at) return { since: c.started_at, limit: c.limit_minutes == null ? null : c.limit_minutes };
+    if (key === "called" && c && c.calls && c.calls.length) return { since: c.calls[c.calls.length - 1].at, limit: null };
+    return { since: key === "closed" ? null : w.since, limit: null };
+  }
+
   function drawWindows() {
     var tbody = $("windows");
     tbody.innerHTML = "";
@@ -244,18 +226,44 @@
       var tr = document.createElement("tr");
       tr.setAttribute("data-window", String(w.id));
       tr.setAttribute("data-state", key);
-      cell(tr, i18n.pick(w, "name"), "b-strong");
-      cell(tr, (w.services || []).join(" "));
-      cell(tr, w.staff ? (w.staff.name || w.staff.username) : t("board.nobody"));
+      cell(tr, i18n.pick(w, "name"), "b-strong b-win-name");
+      cell(tr, (w.services || []).join(" "), "b-win-services");
+      cell(tr, w.staff ? (w.staff.name || w.staff.username) : t("board.nobody"), "b-win-staff");
       var st = cell(tr, key === "paused"
         ? t("board.state_paused", { reason: t("board.reason_" + (w.pause_reason || "other")) })
         : t("board.state_" + key));
       st.className = "b-state b-state-" + key;
-      cell(tr, w.current ? w.current.number : t("board.nobody"), "b-num");
+      cell(tr, w.current ? w.current.number : t("board.nobody"), "b-num b-win-current");
       var since = cell(tr, "", "b-since");
-      if (w.since && key !== "closed") since.setAttribute("data-since", w.since);
+      var tm = timing(w, key);
+      if (tm.since) since.setAttribute("data-since", tm.since);
+      if (tm.limit != null) since.setAttribute("data-limit", String(tm.limit));
+      var post = w.staff && w.staff.post ? w.staff.post : "";
+      var p = cell(tr, post ? t("board.post_" + post) : "", "b-post");
+      p.setAttribute("data-post", post);
+      tr.setAttribute("data-post", post);
       tbody.appendChild(tr);
     });
+    fitWindows();
+  }
+
+  /** On the TV, the windows' tiles: as many columns as fill the box with tiles no narrower than TILE_ASPECT. */
+  function fitWindows() {
+    var tbody = $("windows");
+    if (!tv || !state) return;
+    var n = Math.max(1, (state.windows || []).length);
+    var box = $("windows-card");
+    var w = box.clientWidth, h = box.clientHeight;
+    if (!w || !h) return;
+    var best = { cols: 1, score: -1 };
+    for (var cols = 1; cols <= n; cols++) {
+      var rows = Math.ceil(n / cols);
+      var tileW = w / cols, tileH = h / rows;
+      var score = Math.min(tileW / TILE_ASPECT, tileH);  // the height a tile can use for its text
+      if (score > best.score) best = { cols: cols, score: score };
+    }
+    tbody.style.setProperty("--cols", String(best.cols));
+    tbody.style.setProperty("--rows", String(Math.ceil(n / best.cols)));
   }
 
   function drawServices() {
@@ -266,13 +274,13 @@
       tr.setAttribute("data-service", s.code);
       tr.setAttribute("data-waiting", String(s.waiting || 0));
       cell(tr, (s.prefix || s.code) + "  " + i18n.pick(s, "name"), "b-strong");
-      cell(tr, String(s.waiting || 0), "b-num");
+      cell(tr, String(s.waiting || 0), "b-num b-waiting");
       var longest = cell(tr, "", "b-longest");
       if (s.longest_waiting_since && s.waiting) longest.setAttribute("data-since", s.longest_waiting_since);
       var staffed = (state.windows || []).filter(function (w) {
         return w.status !== "closed" && (w.services || []).indexOf(s.code) >= 0;
       }).length;
-      cell(tr, String(staffed), "b-num");
+      cell(tr, String(staffed), "b-num b-staffed");
       var est = cell(tr, s.wait_minutes == null ? t("board.nobody") : String(s.wait_minutes), "b-num b-estimate");
       est.setAttribute("data-minutes", s.wait_minutes == null ? "" : String(s.wait_minutes));
       tbody.appendChild(tr);
@@ -288,12 +296,26 @@
     }).length);
   }
 
-  /** The ticking parts: how long each window has been in its state, and waits. */
+  /** The ticking parts: each window's time (against its limit), the waits, the alarms' ages. */
   function tick() {
     $("clock").textContent = HallQ.clock.synced() ? HallQ.clock.formatTime(HallQ.clock.now(), true) : "";
     if (!state) return;
-    document.querySelectorAll("#windows td[data-since]").forEach(function (td) {
-      td.textContent = HallQ.clock.elapsed(td.getAttribute("data-since"));
+    document.querySelectorAll("#windows td.b-since").forEach(function (td) {
+      var since = td.getAttribute("data-since");
+      if (!since) { td.textContent = ""; return; }
+      var limit = td.getAttribute("data-limit");
+      var level = "";
+      td.textContent = HallQ.clock.elapsed(since);
+      if (limit) {
+        var used = (HallQ.clock.now() - Date.parse(since)) / 60000 / Number(limit);
+        level = used >= 1 ? "over" : used >= LIMIT_WARN ? "warn" : "";
+        var of = document.createElement("span");
+        of.className = "b-limit";
+        of.textContent = " / " + limit + ":00";
+        td.appendChild(of);
+      }
+      td.setAttribute("data-level", level);
+      td.parentNode.setAttribute("data-over", level === "over" ? "yes" : "");
     });
     var longestAll = 0;
     document.querySelectorAll("#services td.b-longest").forEach(function (td) {
@@ -305,6 +327,7 @@
       td.classList.toggle("bad", m >= WAIT_BAD_MIN);
     });
     $("sum-longest").textContent = String(longestAll);
+    HallQ.boardAlarms.tick();
   }
 
   function drawHall() {
@@ -358,9 +381,64 @@
     });
     $("devices-empty").hidden = devices.length > 0;
     $("devices-card").setAttribute("data-alarms", String(alarms));
+    drawDeviceKinds(devices);
     var count = $("device-alarms");
     count.hidden = alarms === 0;
     count.textContent = t("board.alarms", { n: alarms });
+  }
+
+  /** The TV's devices: a line per kind, how many are fine and how many are connecting, and each one
+   *  in trouble by its name, the first few of them (a big hall has sixty devices: no tile each). */
+  var NAMED_PER_KIND = 4;
+  function drawDeviceKinds(devices) {
+    var box = $("device-kinds");
+    box.innerHTML = "";
+    var kinds = [], by = {};
+    devices.forEach(function (d) {
+      if (!by[d.kind]) { by[d.kind] = []; kinds.push(d.kind); }
+      by[d.kind].push(d);
+    });
+    kinds.forEach(function (kind) {
+      var list = by[kind];
+      var fine = list.filter(function (d) { return d.state === "online"; }).length;
+      var trouble = list.filter(function (d) { return ALARM[d.state]; });
+      var waiting = list.length - fine - trouble.length;
+      var row = document.createElement("div");
+      row.className = "b-devkind";
+      row.setAttribute("data-kind", kind);
+      row.setAttribute("data-count", String(list.length));
+      row.setAttribute("data-online", String(fine));
+      if (trouble.length) row.setAttribute("data-trouble", String(trouble.length));
+      var name = document.createElement("b");
+      name.textContent = i18n.has("board.kind_" + kind) ? t("board.kind_" + kind) : kind;
+      row.appendChild(name);
+      var ok = document.createElement("span");
+      ok.className = "b-devkind-ok";
+      ok.textContent = t("board.devices_online", { n: fine, of: list.length });
+      row.appendChild(ok);
+      if (waiting) {
+        var wait = document.createElement("span");
+        wait.className = "b-devkind-wait";
+        wait.textContent = t("board.devices_connecting", { n: waiting });
+        row.appendChild(wait);
+      }
+      trouble.forEach(function (d, i) {
+        if (i >= NAMED_PER_KIND) return;
+        var chip = document.createElement("span");
+        chip.className = "b-devchip b-alarm-" + ALARM[d.state];
+        chip.setAttribute("data-device", d.device);
+        chip.setAttribute("data-state", d.state);
+        chip.textContent = d.device + " " + (i18n.has("board.dev_" + d.state) ? t("board.dev_" + d.state) : d.state);
+        row.appendChild(chip);
+      });
+      if (trouble.length > NAMED_PER_KIND) {
+        var more = document.createElement("span");
+        more.className = "b-devchip b-alarm-red";
+        more.textContent = t("board.devices_more", { n: trouble.length - NAMED_PER_KIND });
+        row.appendChild(more);
+      }
+      box.appendChild(row);
+    });
   }
 
   function deviceChanged(e) {
@@ -423,6 +501,10 @@
     });
     $("reprints-count").textContent = String(reprints.length);
     $("reprints-empty").hidden = reprints.length > 0;
+    // The TV has no room for the list: its devices card says how many wait (the desk reprints them).
+    var chip = $("reprints-chip");
+    chip.hidden = reprints.length === 0;
+    chip.textContent = t("board.reprints_chip", { n: reprints.length });
   }
 
   function reprint(number, button) {
@@ -470,15 +552,29 @@
 
   setInterval(tick, 1000);
   tick();
-  document.addEventListener("hallq:lang", drawAll);
+  document.addEventListener("hallq:lang", function () { drawAll(); HallQ.boardAlarms.draw(); });
+  // The tiles' box changes with what is drawn around it (the services' rows, the devices): fit again then.
+  if (tv && window.ResizeObserver) new ResizeObserver(fitWindows).observe($("windows-card"));
+
+  function alarmChanged(name) {
+    return function (e) { if (state) HallQ.boardAlarms.changed(name, e.alarm); };
+  }
 
   var handlers = {
     // The hall ended or refused the board's session: sign in again.
-    ended: function () { showLogin(""); },
-    snapshot: function (s) { state = s; drawAll(); loadReprints(); },
+    ended: function () { access.showLogin(""); },
+    snapshot: function (s) {
+      state = s;
+      drawAll();
+      loadReprints();
+      HallQ.boardAlarms.reset(s.alarms, s.business_day);
+    },
     device_changed: function (e) { if (state) deviceChanged(e); },
     rating_figures: function (f) { if (state) { state.rating_figures = f; drawRatings(); } },
     ticket_printed: function () { loadReprints(); },
+    alarm_raised: alarmChanged("alarm_raised"),
+    alarm_acknowledged: alarmChanged("alarm_acknowledged"),
+    alarm_cleared: alarmChanged("alarm_cleared"),
     window_changed: function (e) {
       if (!state) return;
       var found = false;
@@ -515,8 +611,4 @@
       drawAll();
     }
   };
-
-  HallQ.api("GET", "/api/me").then(function (res) {
-    decide(res.ok ? res.body : null);
-  });
 })();

@@ -22,7 +22,7 @@ REQUIRED = {
     "kiosk.kiosk": PUBLIC, "kiosk.static": PUBLIC,
     "counter_terminal.counter": PUBLIC, "counter_terminal.static": PUBLIC,
     "display.display": PUBLIC, "display.rater": PUBLIC, "display.static": PUBLIC,
-    "board.board": PUBLIC, "board.static": PUBLIC,
+    "board.board": PUBLIC, "board.alarms": PUBLIC, "board.static": PUBLIC,
     "progress.progress_page": PUBLIC, "progress.progress_qr": PUBLIC,
     # the public API: the kiosk, the hall's screens, the phone page, signing in and out
     "api.services": PUBLIC, "api.state": PUBLIC, "api.issue_ticket": PUBLIC, "api.check_in": PUBLIC,
