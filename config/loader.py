@@ -6,6 +6,7 @@ docs/config.md describes every key.
 """
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from datetime import date, time
@@ -16,7 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.errors import ConfigError
 from hall.model import (DEFAULT_BAD_REASONS, AlarmRules, AppointmentRules, CalendarRules, HallConfig, Matter,
-                        NotifyRules, PriorityCategory, QueueRules, RatingReason, RatingRules, Service, Window)
+                        NotifyRules, PriorityCategory, PrivacyRules, QueueRules, RatingReason, RatingRules, Service,
+                        Window)
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("hall.toml")
 
@@ -53,7 +55,7 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: is not a table of sections; expected [hall], [[services]], [[windows]]...")
     t = _Table(source, "", data, {"hall", "services", "windows", "queue", "appointments", "notify", "devices",
-                                  "ratings", "calendar", "alarms"})
+                                  "ratings", "calendar", "alarms", "privacy"})
     hall = t.table("hall", {"name", "name_en", "timezone", "addresses", "code"})
     code = hall.text("code", "hall")
     if not _HALL_CODE.match(code):
@@ -81,7 +83,7 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
     devices = data.get("devices", {})
     if not isinstance(devices, dict):
         raise ConfigError(f"{source}: devices = {devices!r} is not a table; expected [devices] sections.", field="devices")
-    return HallConfig(name=name, name_en=hall.text("name_en", name), timezone=tz, services=services,
+    config = HallConfig(name=name, name_en=hall.text("name_en", name), timezone=tz, services=services,
                       windows=windows, queue=_queue(t.table("queue", _QUEUE_KEYS, optional=True)),
                       appointments=_appointments(t.table("appointments", _APPOINTMENT_KEYS, optional=True)),
                       notify=_notify(t.table("notify", {"url", "when_ahead", "timeout_seconds", "base_url"}, optional=True)),
@@ -89,7 +91,25 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
                       ratings=_ratings(t.table("ratings", _RATING_KEYS, optional=True)),
                       calendar=_calendar(t.table("calendar", {"holidays", "workdays"}, optional=True)),
                       alarms=_alarms(t.table("alarms", _ALARM_KEYS, optional=True)),
+                      privacy=PrivacyRules(keep_days=t.table("privacy", {"keep_days"}, optional=True).integer(
+                          "keep_days", 180, 1, 3650)),
                       code=code, source=source)
+    _check_keep_days(config, source)
+    return config
+
+
+def _check_keep_days(config: HallConfig, source: str) -> None:
+    """Personal data is kept as long as the hall's own rules still read it: a phone may rate a step
+    `phone_hours` after it, missed appointments block an ID over `block_window_days`."""
+    keep = config.privacy.keep_days
+    needs = [(math.ceil(config.ratings.phone_hours / 24), "[ratings] phone_hours", "a phone may still rate a step")]
+    if config.appointments.block_after_no_shows:
+        needs.append((config.appointments.block_window_days, "[appointments] block_window_days",
+                      "missed appointments are counted by their ID over that many days"))
+    for days, key, why in needs:
+        if keep < days:
+            raise ConfigError(f"{source}: privacy.keep_days = {keep} is not allowed; expected at least {days}, as "
+                              f"{key} needs ({why}).", field="privacy.keep_days")
 
 
 _HALL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")

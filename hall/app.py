@@ -60,7 +60,7 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     app.extensions["hallq"] = hall
     auth.init_app(app)   # server-side sessions, sign-in throttling, the CSRF guard on every change
     if not testing:
-        app.extensions["hallq_ticker"] = hall.start_ticker(accounts=True)
+        app.extensions["hallq_ticker"] = hall.start_ticker(accounts=True, purge=True)
         app.extensions["hallq_forecasts"] = hall.start_forecasts()
 
     from hall.devices import build_devices

@@ -94,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--note", default="", help="why, kept with the version and in the audit log")
 
+    purge = sub.add_parser("purge", parents=[common],
+                           help="clear the personal data older than [privacy] keep_days (ID hashes and masks, "
+                                "appointment names, bad ratings' words); every figure stays")
+    purge.add_argument("--config", type=Path, default=None,
+                       help="the hall file, for a database that has no configuration of its own yet "
+                            "(default: the database's)")
+
     check = sub.add_parser("check-config", parents=[common], help="validate a hall configuration file")
     check.add_argument("file", type=Path)
 
@@ -146,6 +153,8 @@ def main(argv=None) -> int:
             return _user(args, data_dir)
         if args.command == "config":
             return _config(args, data_dir)
+        if args.command == "purge":
+            return _purge(args, data_dir)
         if args.command == "report":
             return _report(args, data_dir)
         if args.command == "serve":
@@ -426,6 +435,30 @@ def _config_import(args, data_dir: Path) -> int:
         return 0
     print(f"hallq: {args.file} 已作为第 {done['version']} 版配置生效，改动了：{'、'.join(done['changed'])}。 ({args.file} is "
           f"now configuration version {done['version']}; changed: {', '.join(done['changed'])}.)")
+    return 0
+
+
+def _purge(args, data_dir: Path) -> int:
+    """`hallq purge`: what the hall's ticker does once a day, now, beside the server or without it."""
+    from zoneinfo import ZoneInfo
+    from config import load_config
+    from hall import accounts, configs, privacy
+    from hall.clock import system_now
+    row = configs.read_latest(Path(data_dir) / "hallq.db")
+    config = configs.load(row) if row is not None else load_config(args.config)
+    store = _open_store(data_dir)
+    try:
+        now = system_now()
+        today = now.astimezone(ZoneInfo(config.timezone)).date()
+        counts = privacy.purge(store, config, today, now, by=accounts.cli_actor())
+    finally:
+        store.close()
+    before = privacy.cutoff(config, today)
+    print(f"hallq: 已清除 {before} 之前的个人信息（保留 {config.privacy.keep_days} 天）：{counts['tickets']} 张号的证件信息、"
+          f"{counts['appointments']} 条预约的姓名和证件信息、{counts['ratings']} 条评价留言、{counts['events']} 条事件记录；"
+          f"各项统计不变。 (Cleared the personal data from before {before} (kept {config.privacy.keep_days} days): "
+          f"{counts['tickets']} tickets, {counts['appointments']} appointments, {counts['ratings']} ratings' words, "
+          f"{counts['events']} events, {counts['blocks']} ended blocks; every figure stays.)")
     return 0
 
 

@@ -158,6 +158,13 @@ class Hall:
             self._housekeeping(now)
             self._commit_alarms(now)
 
+    def purge_personal_data(self, by: str = "system") -> dict[str, int]:
+        """Clear the personal data older than `[privacy] keep_days` (hall/privacy.py); the figures stay.
+        Old days only, never today's: the store's own transactions, not under the hall's lock."""
+        from hall import privacy
+        now = self.clock()
+        return privacy.purge(self.store, self.config, self.engine.business_day(now), now, by)
+
     def close_windows_of_removed_accounts(self) -> list[int]:
         """Windows left open by an account removed since (`hallq user remove`) are closed, so no
         estimate counts on them; a ticket at one stays with the window, as at any sign-out."""
@@ -168,14 +175,15 @@ class Hall:
             self.close_window(wid)
         return gone
 
-    def start_ticker(self, interval: float = 10.0, accounts: bool = False) -> threading.Event:
+    def start_ticker(self, interval: float = 10.0, accounts: bool = False, purge: bool = False) -> threading.Event:
         """Call `tick` every `interval` seconds on a thread of its own; set the returned event to stop.
 
         With `accounts` (the app, where windows are opened by accounts), also close the windows of
-        removed accounts.
+        removed accounts; with `purge` (the app), clear old personal data once a business day.
         """
         import logging
         stop = threading.Event()
+        purged_on = [None]   # the business day the last purge ran on
 
         def run():
             while not stop.wait(interval):
@@ -183,6 +191,9 @@ class Hall:
                     self.tick()
                     if accounts:
                         self.close_windows_of_removed_accounts()
+                    if purge and purged_on[0] != self.state.business_day:
+                        purged_on[0] = self.state.business_day
+                        self.purge_personal_data()
                 except Exception:  # a failed tick is retried at the next one
                     logging.getLogger(__name__).exception("hall tick failed")
         threading.Thread(target=run, name="hall-ticker", daemon=True).start()

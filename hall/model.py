@@ -187,6 +187,13 @@ class AlarmRules:
 
 
 @dataclass(frozen=True)
+class PrivacyRules:
+    """How long the hall keeps personal data (个人信息保护法): ID hashes and masks, appointment names,
+    bad ratings' own words. Older, they are cleared (hall/privacy.py); every figure stays."""
+    keep_days: int = 180
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     name_en: str
@@ -202,6 +209,7 @@ class HallConfig:
     ratings: RatingRules = RatingRules()
     calendar: CalendarRules = CalendarRules()
     alarms: AlarmRules = AlarmRules()
+    privacy: PrivacyRules = PrivacyRules()
     code: str = "hall"                 # the hall's code in the city's records (三级联动)
     source: str = "<embedded>"
 

@@ -760,6 +760,67 @@ class Store:
             put_config_version(self.conn, 1, at, username, "seed", text, note)
             return 1
 
+    # -- personal data (hall/privacy.py) ------------------------------------------
+
+    def purged_before(self) -> Optional[date]:
+        """The day before which personal data was cleared already (None: never)."""
+        with self._lock:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'personal_data_purged_before'").fetchone()
+        return date.fromisoformat(row[0]) if row else None
+
+    def first_day(self) -> Optional[date]:
+        """The earliest business day anything was recorded for (a ticket, an appointment, an event)."""
+        with self._lock:
+            days = [r[0] for r in self.conn.execute(
+                "SELECT min(business_day) FROM tickets UNION ALL SELECT min(day) FROM appointments"
+                " UNION ALL SELECT min(business_day) FROM events") if r[0]]
+        return date.fromisoformat(min(days)) if days else None
+
+    def purge_personal_data(self, start: date, end: date) -> dict[str, int]:
+        """Clear the personal data of the business days from `start` to before `end`, in one
+        transaction: tickets' ID hashes and masks; appointments' names, ID hashes and masks; bad
+        ratings' own words (`comment`), but while their case is still open; the same words and masks
+        in the event log's payloads; blocks of IDs that ended before `end`. Everything the figures
+        count (steps, levels, reasons, cases, times) stays as it was. Records `end` as the day purged
+        before. How many rows of each kind it changed."""
+        lo, hi = start.isoformat(), end.isoformat()
+        days = (lo, hi)
+        open_case = ("EXISTS (SELECT 1 FROM cases c WHERE c.ticket_id = {t} AND c.step = {s}"
+                     " AND c.status != 'closed')")
+        statements = {
+            "tickets": ("UPDATE tickets SET id_hash = NULL, id_masked = NULL WHERE business_day >= ? AND business_day < ?"
+                        " AND (id_hash IS NOT NULL OR id_masked IS NOT NULL)", days),
+            "appointments": ("UPDATE appointments SET name = '', id_hash = NULL, id_masked = NULL WHERE day >= ?"
+                             " AND day < ? AND (name != '' OR id_hash IS NOT NULL OR id_masked IS NOT NULL)", days),
+            "ratings": ("UPDATE ratings SET comment = '' WHERE business_day >= ? AND business_day < ? AND comment != ''"
+                        " AND NOT " + open_case.format(t="ratings.ticket_id", s="ratings.step"), days),
+            "events": ("UPDATE events SET payload = json_set(payload, '$.comment', '') WHERE business_day >= ?"
+                       " AND business_day < ? AND name IN ('ticket_rated', 'case_opened')"
+                       " AND coalesce(json_extract(payload, '$.comment'), '') != ''"
+                       " AND NOT " + open_case.format(t="events.ticket_id", s="coalesce(json_extract(events.payload,"
+                                                      " '$.step'), json_extract(events.payload, '$.record.step'))"),
+                       days),
+            "event_ids": ("UPDATE events SET payload = json_set(payload, '$.id_masked', NULL) WHERE business_day >= ?"
+                          " AND business_day < ? AND name IN ('appointment_missed', 'id_blocked')"
+                          " AND json_extract(payload, '$.id_masked') IS NOT NULL", days),
+            # A block that ended before `end` no longer refuses anyone: its ID hash has no use left.
+            "blocks": ("DELETE FROM blocks WHERE until < ?", (hi,)),
+        }
+        counts: dict[str, int] = {}
+        with self._transaction():
+            for kind, (sql, args) in statements.items():
+                counts[kind] = self.conn.execute(sql, args).rowcount
+            counts["events"] += counts.pop("event_ids")
+            self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('personal_data_purged_before', ?)",
+                              (hi,))
+        return counts
+
+    def audit(self, at: datetime, username: str, action: str, target: str, before: Optional[dict],
+              after: Optional[dict]) -> None:
+        """One row of the audit log on its own (a change that is not one transaction, such as a purge)."""
+        with self._transaction():
+            _audit(self.conn, at, username, action, target, before, after)
+
     # -- SMS notices -------------------------------------------------------------
 
     def put_notice(self, ticket_id: int, day: date, outcome: str, at: datetime) -> None:
