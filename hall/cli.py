@@ -515,6 +515,7 @@ def _report(args, data_dir: Path) -> int:
     finally:
         reader.close()
     bar.set_description("计算指标 computing")
+    bar.reset()                # each phase its own count, time and rate
     settings = settings_of(config)
     workdays = Workdays(closed=config.queue.holidays, extra_workdays=config.calendar.extra_workdays,
                         extra_holidays=config.calendar.extra_holidays, tz=config.timezone)
@@ -533,6 +534,7 @@ def _report(args, data_dir: Path) -> int:
         return 0
     output = args.output or Path(f"report-{_range_name(start, end)}-{args.by}.{args.format}")
     bar.set_description(f"写入 writing {output.name}")
+    bar.reset()
     try:
         (write_xlsx if args.format == "xlsx" else write_csv)(report, output, progress=advance)
     except OSError as exc:
