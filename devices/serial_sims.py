@@ -14,7 +14,7 @@ from devices.sim_util import SharedLine
 from devices.wireless.sim import WirelessSim
 
 MAIN_SCREEN_ADDRESS = 99
-RATER_BASE = 10  # rater of window w at address 10 + w, on the keypads' line
+RATER_BASE = 100  # rater of window w at address 100 + w, on the keypads' line (keypads at w: up to 99 windows)
 RATER_KEYS = [(1, "非常满意"), (2, "满意"), (3, "基本满意"), (4, "不满意"), (5, "非常不满意")]
 KEYPAD_KEYS = [("call", "叫号"), ("recall", "重呼"), ("start", "开始办理"), ("finish", "办结"),
                ("give_up", "过号"), ("pause", "暂停/恢复"), ("rate", "请评价")]
