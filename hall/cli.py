@@ -273,9 +273,6 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
     if not demo and config is not offered:
         from hall.devices import check_devices
         check_devices(config)
-    warning = calendar_warning(config, date.today())
-    if warning:   # case deadlines would be counted Monday to Friday: the hall should hear it at start
-        print(f"hallq: 注意 (warning): {warning['message']} ({warning['message_en']})", file=sys.stderr)
     from hall.private import private_dir
     data_dir = private_dir(data_dir)  # 0700 whatever the umask
     if demo:
@@ -324,6 +321,9 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
                   ", ".join(f"{u} ({r})" for u, _, r in DEMO_USERS), flush=True)
         print("Press Ctrl+C to stop.", flush=True)
 
+    warning = calendar_warning(config, date.today())
+    if warning:   # case deadlines would be counted Monday to Friday: the hall should hear it at start
+        print(f"hallq: 注意 (warning): {warning['message']} ({warning['message_en']})", file=sys.stderr)
     serve(factory, args.host, args.port, on_ready=ready)
     return 0
 
