@@ -28,6 +28,7 @@ ACTION_NAMES = {
     "role_changed": ("更改角色", "Role changed"),
     "password_reset": ("重置密码", "Password reset"),
     "password_changed": ("修改本人密码", "Own password changed"),
+    "config_changed": ("修改大厅配置", "Configuration changed"),
     "personal_data_purged": ("清除过期个人信息", "Old personal data cleared"),
 }
 

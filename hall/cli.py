@@ -311,7 +311,7 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
         print(f"HallQ {'demo ' if demo else ''}hall “{config.name}” is running; data in {data_dir}", flush=True)
         pages = [("/kiosk", "取号机 kiosk"), ("/counter", "窗口叫号 counter"),
                  ("/display", "大厅显示屏 hall display"), ("/board", "管理看板 manager's board"),
-                 ("/assess", "考评 assessment")]
+                 ("/assess", "考评 assessment"), ("/admin/config", "大厅配置 configuration")]
         if demo and not getattr(args, "no_devices", True):
             pages.append(("/devices", "设备实验室 device lab"))
         for path, what in pages:

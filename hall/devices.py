@@ -167,7 +167,7 @@ class DeviceManager:
             self.serial = SerialDevices(self.hall, dry_run=self.dry_run)
         try:
             driver = self.serial.build(kind, s, report)
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ConfigError(f"devices.{kind}[{index}]: {getattr(exc, 'message', None) or exc}",
                               field=f"devices.{kind}[{index}]") from None
         return driver, driver_id(driver, kind, index), report
@@ -307,8 +307,8 @@ def driver_id(driver, kind: str, i: int) -> str:
 def _built(kind: str, cls, settings: dict, on_state):
     try:
         return cls(settings, on_state=on_state)
-    except ValueError as exc:
-        raise ConfigError(f"devices.{kind}: {getattr(exc, 'message', None) or exc}") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:   # a setting of the wrong shape too
+        raise ConfigError(f"devices.{kind}: {getattr(exc, 'message', None) or exc}", field=f"devices.{kind}") from None
 
 
 def check_devices(config) -> list[str]:

@@ -57,6 +57,11 @@ REQUIRED = {
     "admin_api.reset_password": ADMIN, "admin_api.disable": ADMIN, "admin_api.enable": ADMIN,
     "admin_api.remove": ADMIN, "admin_api.audit": ADMIN,
     "admin_api.change_own_password": SIGNED_IN,
+    # the hall's configuration (admin/config_views.py, admin/config_api.py): the admin alone
+    **{f"admin_config.{page}": ADMIN_PAGE for page in ("overview", "services", "windows", "hours", "thresholds",
+                                                        "ratings", "devices", "hall")},
+    "admin_config_api.get_config": ADMIN, "admin_config_api.put_config": ADMIN, "admin_config_api.import_config": ADMIN,
+    "admin_config_api.versions": ADMIN, "admin_config_api.export": ADMIN,
 }
 
 CALLERS = ("anonymous", "staff_of_this_window", "staff_of_another_window", "manager", "admin", "assessor")
