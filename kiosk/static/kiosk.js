@@ -288,7 +288,9 @@
   }
 
   function setServices(list) {
-    services = list.map(function (s) {
+    // A service a new configuration removed while people still wait for it (retired) is called
+    // until they are served, but no longer offered here.
+    services = list.filter(function (s) { return !s.retired; }).map(function (s) {
       return { code: s.code, prefix: s.prefix, name: s.name, name_en: s.name_en,
                waiting: s.waiting || 0, wait_minutes: s.wait_minutes === undefined ? null : s.wait_minutes };
     });

@@ -124,3 +124,39 @@ def test_each_page_saved_unchanged_changes_nothing(hall, open_page, path):
     version = page.locator("#config-version b").inner_text()
     page.click("#config-save")
     expect(page.locator("#config-error")).to_have_text(re.compile(rf"^没有改动，配置仍是第 {version} 版。"))
+
+
+def test_a_service_removed_while_people_wait_leaves_the_kiosk_and_is_still_called(hall, open_page):
+    """F (综合咨询) goes while F tickets wait: the kiosk open all along drops its button, the hall TV
+    still shows its line, and window 1, which called F before, calls them."""
+    client = HallClient(hall.url)
+    waiting = client.issue("F")
+    kiosk = open_page(hall.url + "/kiosk")
+    display = open_page(hall.url + "/display")
+    expect(kiosk.locator('.k-svc[data-service="F"]')).to_be_visible()
+
+    admin = HallClient(hall.url)
+    admin.sign_in("admin", PASSWORD)
+    body = admin.get("/api/admin/config")
+    config = body["config"]
+    config["services"] = [s for s in config["services"] if s["code"] != "F"]
+    for w in config["windows"]:
+        w["services"] = [c for c in w["services"] if c != "F"] or ["B"]
+        w["helps"] = [c for c in w["helps"] if c != "F"]
+    status, answer = admin.request("PUT", "/api/admin/config", {"version": body["version"], "config": config,
+                                                               "note": "综合咨询并入导办台"})
+    assert status == 200 and "services" in answer["changed"]
+    assert answer["current"]["retired"] == ["F"]
+
+    expect(kiosk.locator('.k-svc[data-service="F"]')).to_have_count(0)
+    expect(kiosk.locator('.k-svc[data-service="A"]')).to_be_visible()
+    expect(display.locator('.d-svc[data-service="F"]')).to_have_attribute("data-waiting", re.compile(r"^[1-9]"))
+    status, refused = client.request("POST", "/api/tickets", {"service": "F"})
+    assert (status, refused["error"]["code"]) == (409, "service_retired")
+
+    counter = open_page(hall.url + "/counter", 1600, 900)
+    sign_in_at_counter(counter, "li", 1)
+    expect(counter.locator(f'#queue tr[data-number="{waiting["number"]}"]')).to_have_count(1)
+    counter.locator(f'#queue tr[data-number="{waiting["number"]}"]').click()
+    counter.locator('[data-action="call-selected"]').click()
+    expect(counter.locator("#current-number")).to_have_text(waiting["number"])
