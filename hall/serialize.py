@@ -40,32 +40,33 @@ class Serializer:
 
     def ticket(self, t: Ticket) -> dict:
         """A ticket as the public sees it: never its token or ID number."""
-        svc = self.config.service(t.service)
+        config, tz = self.config, self.tz     # the version in force, read once for the whole ticket
+        svc = config.service(t.service)
         matter = svc.matter(t.matter) if svc and t.matter else None
-        cat = self.config.queue.category(t.priority) if t.priority else None
+        cat = config.queue.category(t.priority) if t.priority else None
         return {
             "id": t.id, "number": t.number, "service": t.service,
             "service_name": svc.name if svc else t.service,
             "service_name_en": svc.name_en if svc else t.service,
             "business_day": t.business_day.isoformat(), "status": t.status,
-            "issued_at": iso(t.issued_at, self.tz),
-            "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in t.calls],
-            "started_at": iso(t.started_at, self.tz), "finished_at": iso(t.finished_at, self.tz),
+            "issued_at": iso(t.issued_at, tz),
+            "calls": [{"at": iso(c.at, tz), "window": c.window} for c in t.calls],
+            "started_at": iso(t.started_at, tz), "finished_at": iso(t.finished_at, tz),
             "window": t.window, "staff": t.staff, "post": t.post,
             "priority": t.priority,
             "priority_name": "预约" if t.priority == APPOINTMENT else cat.name if cat else None,
             "priority_name_en": "Appointment" if t.priority == APPOINTMENT else cat.name_en if cat else None,
             "matter": t.matter, "matter_name": matter.name if matter else None,
             "matter_name_en": matter.name_en if matter else None,
-            "appointment": t.appointment, "queued_at": iso(t.place, self.tz), "target_window": t.target_window,
-            "real_name": bool(t.id_hash), "print_status": t.print_status, "joined_at": iso(t.joined_at, self.tz),
+            "appointment": t.appointment, "queued_at": iso(t.place, tz), "target_window": t.target_window,
+            "real_name": bool(t.id_hash), "print_status": t.print_status, "joined_at": iso(t.joined_at, tz),
             # The minutes this step may be served (限时), as the alarms judge it: the board shows its serving time against it.
-            "limit_minutes": service_limit(self.config, t.service, t.matter_of(t.service)),
-            "steps": [{"service": s.service, "queued_at": iso(s.queued_at, self.tz),
-                       "calls": [{"at": iso(c.at, self.tz), "window": c.window} for c in s.calls],
-                       "started_at": iso(s.started_at, self.tz), "ended_at": iso(s.ended_at, self.tz),
+            "limit_minutes": service_limit(config, t.service, t.matter_of(t.service)),
+            "steps": [{"service": s.service, "queued_at": iso(s.queued_at, tz),
+                       "calls": [{"at": iso(c.at, tz), "window": c.window} for c in s.calls],
+                       "started_at": iso(s.started_at, tz), "ended_at": iso(s.ended_at, tz),
                        "outcome": s.outcome, "window": s.window, "staff": s.staff, "post": s.post,
-                       "joined_at": iso(s.joined_at, self.tz)} for s in t.steps],
+                       "joined_at": iso(s.joined_at, tz)} for s in t.steps],
         }
 
     def window(self, w: WindowState, lookup: Callable[[int], Optional[Ticket]]) -> dict:
