@@ -571,6 +571,8 @@ class Hall:
                                          entry.get("id"))
                 payload["seq"] = self.state.last_seq = seq
                 self.bus.publish(payload)
+                # Thresholds, hours and windows in force from now: the alarm rules judge them at once.
+                self._commit_alarms_safely(now)
             if self.devices is not None and "devices" in changed:
                 # Outside the hall's lock: a driver stopping may be reporting its state through it.
                 self.devices.reconfigure(running.devices)

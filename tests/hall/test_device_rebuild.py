@@ -117,3 +117,29 @@ def test_bad_device_settings_are_refused_before_anything_is_stored_or_stopped(ri
                                                                     "keypad": [keypad]}), by="admin")
     assert refused.value.field == "devices.led[0]" and "devices.led[0]" in str(refused.value)
     assert len(store.config_versions()) == versions and hall.devices.drivers["strip-1"] is before
+
+
+def test_a_rater_changed_takes_its_windows_keypad_along_and_the_hall_watches_the_new_one(hall, tmp_path):
+    with SharedLine() as line:
+        rater = {"id": "rater-1", "link": line.url, "address": 11, "window": 1, "rating_timeout": 30}
+        keypad = {"id": "keypad-1", "link": line.url, "address": 1, "window": 1}
+        other = {"id": "keypad-2", "link": line.url, "address": 2, "window": 2}
+        hall.apply_config(dataclasses.replace(hall.config, devices={"rater": [rater], "keypad": [keypad, other]}),
+                          by="admin")
+        manager = build_devices(hall, hall.config.devices, tmp_path)
+        hall.devices = manager
+        manager.start()
+        try:
+            old_keypad, old_other = manager.drivers["keypad-1"], manager.drivers["keypad-2"]
+            assert hall.raters[1] == (30.0, "rater-1")
+            hall.apply_config(dataclasses.replace(hall.config, devices={
+                "rater": [dict(rater, rating_timeout=45)], "keypad": [keypad, other]}), by="admin")
+            assert hall.raters[1] == (45.0, "rater-1")
+            new_keypad = manager.drivers["keypad-1"]
+            assert new_keypad is not old_keypad and not old_keypad._thread        # stopped with its rater
+            assert manager.drivers["keypad-2"] is old_other                        # window 2's keypad untouched
+            assert new_keypad.on_rate is not None
+            hall.apply_config(dataclasses.replace(hall.config, devices={"keypad": [keypad, other]}), by="admin")
+            assert 1 not in hall.raters and manager.drivers["keypad-1"].on_rate is None
+        finally:
+            manager.stop()
