@@ -200,7 +200,6 @@ class Reader:
     def cases(self, start: Optional[date] = None, end: Optional[date] = None,
               progress: Optional[Progress] = None) -> list[CaseRecord]:
         """The bad-rating cases of the ratings of the business days start..end (None: no bound), by id."""
-        from hall.store import case_from_json
         if start is not None and end is not None:
             _check_range(start, end)
         where, args = [], []

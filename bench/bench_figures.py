@@ -62,11 +62,11 @@ sys.path.insert(0, str(ROOT))
 from assess.export import Report, write_xlsx  # noqa: E402
 from assess.figures import FigureSettings, figures  # noqa: E402
 from assess.reader import Reader  # noqa: E402
-from assess.records import CaseRecord  # noqa: E402
+from assess.records import CaseRecord, case_to_json  # noqa: E402
 from config import load_config  # noqa: E402
 from hall.model import Call, Step, Ticket  # noqa: E402
 from hall.store import (_STEP_COLUMNS, _TICKET_COLUMNS, Store, _step_rows, _ticket_row,  # noqa: E402
-                        case_to_json, star_inputs_to_json)
+                        star_inputs_to_json)
 from hall.workdays import Workdays  # noqa: E402
 
 GENERATOR_VERSION = 3
