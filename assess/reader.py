@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Union
 
-from assess.records import AlarmRecord, CaseRecord, RatingRecord, StepRecord
+from assess.records import AlarmRecord, CaseRecord, RatingRecord, StepRecord, case_from_json
 
 Progress = Callable[[int, int], None]      # progress(done, total), called as rows are converted
 _BATCH = 20_000
