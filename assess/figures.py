@@ -327,6 +327,32 @@ LOWER_IS_BETTER = frozenset({"avg_wait", "p90_wait", "avg_service", "p90_service
                              "cases_opened", "cases_overdue", "cancellations", "expired"})
 
 
+@dataclass(frozen=True)
+class LevelFigures:
+    """The rating figures of a count of ratings by level (what the star rating's citizens' part needs)."""
+    rated: int
+    bad: int
+    excluded: int
+    satisfaction: Optional[float]
+
+
+def level_figures(counts: Mapping[tuple, int]) -> LevelFigures:
+    """`counts[(level, excluded)]` = how many ratings (level None: unrated): rated, bad and satisfaction
+    exactly as `figures` counts them (appeal-excluded and unrated ones are not rated). A year of
+    ratings counted by the database per month (Reader.level_counts) gives each month's citizens'
+    part of the star rating without building a record per rating; a test holds both equal."""
+    levels = [0] * len(LEVELS)
+    excluded = 0
+    for (level, was_excluded), n in counts.items():
+        if was_excluded:
+            excluded += n
+        elif level is not None:
+            levels[LEVELS.index(level)] += n
+    rated = sum(levels)
+    return LevelFigures(rated=rated, bad=levels[3] + levels[4], excluded=excluded,
+                        satisfaction=_ratio(levels[0] + levels[1] + levels[2], rated))
+
+
 def rank(rows: Iterable[Row], key: str = "satisfaction", *,
          higher_is_better: Optional[bool] = None) -> list[tuple[Optional[int], Row]]:
     """The rows best first as (rank, row): equal values share a rank (1, 1, 3), None comes last, unranked."""

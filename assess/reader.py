@@ -237,6 +237,21 @@ class Reader:
                             iso(cleared) if cleared else None)
                 for aid, kind, subject, day, raised, by, at, cleared in rows]
 
+    def level_counts(self, start: date, end: date) -> dict[str, dict[tuple, int]]:
+        """The ratings of the business days start..end counted per month, level and exclusion:
+        "YYYY-MM" -> {(level, excluded): n}, level None for unrated (assess.figures.level_figures)."""
+        _check_range(start, end)
+        out: dict[str, dict[tuple, int]] = {}
+        # By day, in the order of the index ratings_day_level (no sort, no row read); months are summed here.
+        for day, level, excluded, n in self.conn.execute(
+                "SELECT business_day, level, excluded, count(*) FROM ratings"
+                " WHERE business_day >= ? AND business_day <= ? GROUP BY business_day, level, excluded",
+                (start.isoformat(), end.isoformat())):
+            month = out.setdefault(day[:7], {})
+            key = (level, bool(excluded))
+            month[key] = month.get(key, 0) + n
+        return out
+
     def star_inputs(self, year: int) -> dict[str, dict]:
         """What was entered for the star rating of each month of `year`: "YYYY-MM" -> the stored inputs
         (as entered, JSON) with `entered_by` and `entered_at` beside them. Months with nothing entered are absent."""

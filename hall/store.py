@@ -236,6 +236,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE users ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
     UPDATE users SET removed = 1 WHERE active = 0
     """,
+    # 12: a year's ratings counted by day and level from an index alone (the star rating's
+    # citizens' part, assess/starbook.py), not by reading every rating row.
+    """
+    CREATE INDEX ratings_day_level ON ratings (business_day, level, excluded)
+    """,
 ]
 
 _STEP_COLUMNS = ("ticket_id, step, business_day, number, service, matter, priority, issued_at, queued_at,"
