@@ -53,6 +53,18 @@ def with_reader(fn: Callable):
     return run_in_thread(work)
 
 
+def offline(fn, start: date, end: date, *args):
+    """An answer of assess/offline.py, worked out in the "assess" helper process under gevent
+    (a plain call otherwise): a long read never holds the hall's process."""
+    from hall.offloop import run_off_loop
+    hall = _hall()
+    answer = run_off_loop(fn, hall.store.path, hall.config.code, hall.config, start, end, today(), hall.workdays,
+                          *args, helper="assess")
+    if answer[0] == "error":
+        raise HallError(answer[1], answer[2], answer[3], 503)
+    return answer[1]
+
+
 def read_period(start: date, end: date, fn: Callable[[Period], object]):
     hall = _hall()
     day = today()
@@ -72,7 +84,8 @@ def figures():
     auth.require_assessment_reader()
     start, end = parse_range(request.args, today())
     by = parse_slice(request.args.get("by"))
-    return jsonify(read_period(start, end, lambda p: {**p.table_json(by), "charts": p.charts_json()}))
+    from assess import offline as O
+    return jsonify(offline(O.figures, start, end, by))
 
 
 @bp.get("/assess/drill")
@@ -85,8 +98,8 @@ def drill():
         by = parse_slice(by)
     key = "total" if by == "total" else parse_key(by, request.args.get("key", ""))
     figure = request.args.get("figure") or ""
-    tz = _hall().engine.tz
-    return jsonify(read_period(start, end, lambda p: p.drill_json(by, key, figure, tz)))
+    from assess import offline as O
+    return jsonify(offline(O.drill, start, end, by, key, figure, _hall().engine.tz))
 
 
 # -- exports -------------------------------------------------------------------------
@@ -116,13 +129,8 @@ def export():
     by = parse_slice(request.args.get("by"))
     fmt = X.parse_format(request.args.get("format"))
 
-    config = _hall().config
-
-    def build(p):
-        buf = io.BytesIO()
-        _write(_report(p, by, config), fmt, buf)
-        return buf.getvalue()
-    data = read_period(start, end, build)
+    from assess import offline as O
+    data = offline(O.export, start, end, by, fmt)
     return send_file(io.BytesIO(data), mimetype=X.FORMATS[fmt][0], as_attachment=True,
                      download_name=_filename(by, start, end, fmt))
 

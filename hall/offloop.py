@@ -106,12 +106,18 @@ class Helper:
                 p.wait()
 
 
-_helper = Helper()
+_helpers: dict[str, Helper] = {}
 
 
-def run_off_loop(fn: Callable, *args):
-    """`fn(*args)` in the helper process under gevent; a plain call otherwise."""
-    return _helper.call(fn, *args)
+def run_off_loop(fn: Callable, *args, helper: str = "forecast"):
+    """`fn(*args)` in the named helper process under gevent; a plain call otherwise.
+
+    Each name is one process, one request at a time: the forecast's is never kept waiting
+    behind a year's figures ("assess"), and the reports together take one core at most.
+    """
+    if helper not in _helpers:
+        _helpers[helper] = Helper()
+    return _helpers[helper].call(fn, *args)
 
 
 if __name__ == "__main__":  # pragma: no cover - the helper process itself

@@ -20,10 +20,10 @@ SCRIPT = textwrap.dedent("""
         offloop.run_off_loop(int, "not a number")
     except ValueError as exc:
         print("error:", exc)
-    first = offloop._helper._process.pid
-    offloop._helper._process.kill()
-    offloop._helper._process.wait()
-    print("again:", offloop.run_off_loop(sum, (1, 2, 3)), offloop._helper._process.pid != first)
+    first = offloop._helpers["forecast"]._process.pid
+    offloop._helpers["forecast"]._process.kill()
+    offloop._helpers["forecast"]._process.wait()
+    print("again:", offloop.run_off_loop(sum, (1, 2, 3)), offloop._helpers["forecast"]._process.pid != first)
     # The loop goes on while the helper works: a greenlet ticks meanwhile.
     ticks = []
     ticker = gevent.spawn(lambda: [ticks.append(gevent.sleep(0.01)) for _ in range(20)])

@@ -1,0 +1,53 @@
+"""The assessment pages' long reads, as module-level functions the hall runs in a process of its own.
+
+A month of a big hall is a quarter of a million records and a second or two of
+Python: in a thread of the hall's process it would hold the GIL (and, once the
+records are made, the cycle collector would walk them all), and a kiosk's ticket
+would wait for it (bench/bench_figures.py: issuing p99 ~170 ms beside figures in
+a thread, ~15-50 ms beside them in another process). So the pages ask the
+"assess" helper process (hall/offloop.py) for the answer: the hall's file path,
+its configuration and the question go there, JSON-ready data comes back.
+Refusals come back as ("error", code, message, message_en), never as exceptions
+that would have to cross the pipe.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+
+def _period(path, code, config, start: date, end: date, today: date, workdays):
+    from assess.period import Period
+    from assess.reader import Reader, ReaderError
+    try:
+        reader = Reader(path, code)
+    except ReaderError as exc:
+        return None, ("error", "records_unavailable", exc.message, exc.message_en)
+    with reader:
+        return Period.read(reader, start, end, config, today, workdays), None
+
+
+def figures(path, code, config, start, end, today, workdays, by):
+    """The figures table of `by` with the charts' series (GET /api/assess/figures)."""
+    p, refused = _period(path, code, config, start, end, today, workdays)
+    return refused or ("ok", {**p.table_json(by), "charts": p.charts_json()})
+
+
+def drill(path, code, config, start, end, today, workdays, by, key, figure, tz):
+    """The records behind one figure (GET /api/assess/drill)."""
+    p, refused = _period(path, code, config, start, end, today, workdays)
+    return refused or ("ok", p.drill_json(by, key, figure, tz))
+
+
+def export(path, code, config, start, end, today, workdays, by, fmt):
+    """The figures table of `by` as CSV or XLSX bytes (GET /api/assess/export)."""
+    from assess.export import Report, write_csv, write_xlsx
+    p, refused = _period(path, code, config, start, end, today, workdays)
+    if refused:
+        return refused
+    rows = p.rows(by)
+    report = Report(rows=rows, by=by, start=p.start, end=p.end, hall=config.name, hall_en=config.name_en,
+                    total=p.total(), labels={r.key: p.labels.of(by, r.key)[0] for r in rows})
+    buf = io.BytesIO()
+    (write_csv if fmt == "csv" else write_xlsx)(report, buf, None)
+    return "ok", buf.getvalue()
