@@ -14,6 +14,10 @@ from assess.figures import _percentile      # the same nearest-rank p90 as every
 from assess.records import ALARM_KINDS, AlarmRecord
 
 TOTAL = "total"
+# The kinds as a report names them (the board's page scripts name them the same).
+KIND_NAMES = {"long_wait": "等候超时", "long_queue": "排队过长", "service_overtime": "办理超时",
+              "window_paused": "窗口暂停过久", "window_unstaffed": "窗口无人", "device_fault": "设备故障",
+              "bad_rating": "差评", "case_overdue": "差评整改逾期", TOTAL: "合计"}
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ def month_report(reader, month: str, start: date, end: date, config, today: date
     stored = reader.star_inputs(start.year).get(month)
     inputs = star_inputs_from_json(month, stored) if stored else StarInputs(month)
     star = month_score(inputs, Citizens.from_row(total))
+    from assess.alarm_figures import KIND_NAMES, alarm_figures
+    alarms = [(KIND_NAMES.get(a.kind, a.kind), a) for a in alarm_figures(reader.alarms(start, end))]
     return {"month": month, "start": start, "end": end, "total": total, "windows": windows, "staff": staff,
+            "alarms": alarms,
             "labels": p.labels, "levels": [(LEVEL_NAMES[lv][0], getattr(total, lv)) for lv in LEVELS],
             "bad": bad, "star": star, "star_inputs": inputs, "today": today}

@@ -232,3 +232,18 @@ def test_the_monthly_report_prints_the_months_figures_bad_ratings_and_stars(app,
     page = client_of(app, "manager").get("/assess/report?month=2026-11").get_data(as_text=True)
     assert "2026 年 11 月考评报告" in page and 'id="kpi-bad">1<' in page
     assert "态度不好、效率低：窗口人员态度冷淡" in page and "待核实" in page and "未评定" in page
+
+
+def test_the_monthly_report_counts_the_months_alarms_and_the_time_to_acknowledge(app, hall, clock):
+    for _ in range(2):
+        hall.issue_ticket("A")
+    clock.advance(minutes=31)          # past [alarms] wait_minutes (30): a long wait
+    hall.tick()
+    clock.advance(minutes=6)
+    (alarm,) = hall.open_alarms()
+    hall.acknowledge_alarm(alarm["id"], {"username": "manager", "role": "manager"}, "已安排窗口")
+    page = client_of(app, "manager").get("/assess/report?month=2026-11").get_data(as_text=True)
+    row = page.split('data-kind="long_wait"')[1].split("</tr>")[0]
+    cells = [c.split("<")[0] for c in row.split('<td class="n">')[1:]]
+    assert cells == ["1", "1", "0", "1", "6.0", "6.0"]      # raised, acknowledged, not, open, avg and p90 minutes
+    assert "六、电子监察" in page
