@@ -10,6 +10,7 @@ place, hall/, and is served by the app itself:
   `i18n.js` (`HallQ.i18n`: zh/en texts; `HallQ.clock`: the hall's time),
   `live.js` (`HallQ.live`: the Socket.IO link, snapshot then events;
   `HallQ.api`: JSON calls with the session's CSRF token),
+  `signin.js` (the sign-in form and sign-out button of the signed-in pages),
   `vendor/socket.io.min.js` (the pinned client; halls often have no internet).
 - hall/templates/_macros.html: `lang_toggle()`, and `live_scripts()`, which
   loads the three scripts above in their order with the CSRF token.

@@ -1,5 +1,5 @@
 /*
- * The administration pages: signing in and out, the accounts page's actions,
+ * The administration pages: the accounts page's actions (signing in and out: hall/static/signin.js),
  * the own-password form. Every change goes through /api (HallQ.api in
  * live.js sends the session's CSRF token); the server decides and says, and
  * the page shows its sentence or, after a change, the page again with the
@@ -12,11 +12,7 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function errorText(body) {
-    var err = body && body.error;
-    if (!err) return "服务器出错了，请稍后重试。 The server failed; try again.";
-    return err.message + (err.message_en && err.message_en !== err.message ? " " + err.message_en : "");
-  }
+  var errorText = HallQ.signin.errorText;   // signin.js: signing in and out are shared with the other pages
 
   function reloadWith(text) {
     try { sessionStorage.setItem(FLASH, text); } catch (e) { /* private mode: no line */ }
@@ -28,28 +24,6 @@
     try { text = sessionStorage.getItem(FLASH); sessionStorage.removeItem(FLASH); } catch (e) { /* none */ }
     if (text && $("flash")) { $("flash").textContent = text; $("flash").hidden = false; }
   })();
-
-  var signin = $("signin-form");
-  if (signin) {
-    signin.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      $("signin-submit").disabled = true;
-      HallQ.api("POST", "/api/login", {
-        username: $("signin-username").value.trim(), password: $("signin-password").value
-      }).then(function (res) {
-        $("signin-submit").disabled = false;
-        if (!res.ok) { $("signin-error").textContent = errorText(res.body); return; }
-        window.location.reload();
-      });
-    });
-  }
-
-  var logout = $("logout");
-  if (logout) {
-    logout.addEventListener("click", function () {
-      HallQ.api("POST", "/api/logout").then(function () { window.location.reload(); });
-    });
-  }
 
   // ---- the accounts page --------------------------------------------------------------
 

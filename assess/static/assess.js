@@ -1,5 +1,5 @@
 /*
- * Shared by the assessment pages: the sign-in form, signing out, and how a
+ * Shared by the assessment pages (signing in and out: hall/static/signin.js): how a
  * figure is written (counts as they are, times as m:ss, rates as percent,
  * nothing to divide as "—"). HallQ.api (live.js) sends the CSRF token.
  */
@@ -8,33 +8,7 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function errorText(body) {
-    var err = body && body.error;
-    if (!err) return "服务器出错了，请稍后重试。";
-    return err.message + (err.message_en && err.message_en !== err.message ? " " + err.message_en : "");
-  }
-
-  var form = $("signin-form");
-  if (form) {
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      $("signin-submit").disabled = true;
-      HallQ.api("POST", "/api/login", {
-        username: $("signin-username").value.trim(), password: $("signin-password").value
-      }).then(function (res) {
-        $("signin-submit").disabled = false;
-        if (!res.ok) { $("signin-error").textContent = errorText(res.body); return; }
-        window.location.reload();
-      });
-    });
-  }
-
-  var logout = $("logout");
-  if (logout) {
-    logout.addEventListener("click", function () {
-      HallQ.api("POST", "/api/logout").then(function () { window.location.reload(); });
-    });
-  }
+  var errorText = HallQ.signin.errorText;   // signin.js: signing in and out are shared with the other pages
 
   function pad(n) { return n < 10 ? "0" + n : String(n); }
 
