@@ -72,7 +72,9 @@ def place_after(waiting_in_service: list[Ticket], after: int, now: datetime) -> 
     """A place in line behind the first `after` waiting tickets (or at the back, if fewer wait)."""
     ordered = sorted(waiting_in_service, key=_order)
     if after >= len(ordered):
-        return now
+        # At the back: behind the last one even when it took its place in this same second
+        # (the hall's times are whole seconds, hall/hall.py `_now`).
+        return max(now, ordered[-1].place + timedelta(microseconds=1)) if ordered else now
     if after == 0:
         return ordered[0].place - timedelta(microseconds=1)
     return ordered[after - 1].place + timedelta(microseconds=1)

@@ -213,12 +213,13 @@ def test_recalls_beyond_the_limit_make_a_no_show(tmp_path):
     (2, 10, ["A002", "A003", "A001", "A004"]),
     (0, 10, ["A001", "A002", "A003", "A004"]),
     (9, 10, ["A002", "A003", "A004", "A001"]),   # fewer wait than `after`: at the back
+    (3, 0, ["A002", "A003", "A004", "A001"]),    # at the back within the second the others were issued in
 ])
 def test_no_show_rejoins_behind_the_configured_number(tmp_path, after, minutes_later, expected):
     h = make_hall(tmp_path, replace={"rejoin_after = 2": f"rejoin_after = {after}"})
     for _ in range(4):
         h.issue_ticket("A")
-        h.clock_.advance(seconds=10)
+        h.clock_.advance(seconds=10 if minutes_later else 0)
     h.open_window(2, "zhang", "张敏")
     h.call_next(2)
     h.no_show(2)
