@@ -1,7 +1,9 @@
 """The assessment API: figures, drilling down, exports, bad-rating cases, star ratings. docs/api.md has each.
 
-Reads go through assess/reader.py's own read-only connection, on a real OS
-thread under gevent (`hall.server.run_in_thread`), never under the hall's lock;
+Reads go through assess/reader.py's own read-only connection, never under the
+hall's lock: the long ones (figures, drill-down, exports) in the "assess" helper
+process (assess/offline.py), the short ones (cases, star inputs) on a real OS
+thread under gevent (`hall.server.run_in_thread`);
 changes (a case's step, a month's star inputs) go through the hall's one writer.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 
 from assess import exports as X
 from assess.casework import Casebook
-from assess.period import Labels, Period, month_range, parse_key, parse_range, parse_slice, settings_of
+from assess.period import month_range, parse_key, parse_range, parse_slice
 from hall import auth
 from hall.errors import HallError
 from hall.jsonbody import json_object
@@ -65,12 +67,6 @@ def offline(fn, start: date, end: date, *args):
     return answer[1]
 
 
-def read_period(start: date, end: date, fn: Callable[[Period], object]):
-    hall = _hall()
-    day = today()
-    return with_reader(lambda r: fn(Period.read(r, start, end, hall.config, day, hall.workdays)))
-
-
 def casebook(reader) -> Casebook:
     hall = _hall()
     return Casebook(reader, hall.config, hall.workdays, today(), hall.engine.tz)
@@ -104,21 +100,8 @@ def drill():
 
 # -- exports -------------------------------------------------------------------------
 
-def _report(p: Period, by: str, config):
-    """The export's table of the period by `by`, each key named as the page names it."""
-    from assess.export import Report
-    rows = p.rows(by)
-    return Report(rows=rows, by=by, start=p.start, end=p.end, hall=config.name, hall_en=config.name_en,
-                  total=p.total(), labels={r.key: p.labels.of(by, r.key)[0] for r in rows})
-
-
 def _filename(by: str, start: date, end: date, fmt: str) -> str:
     return f"hallq-{_hall().config.code}-{by}-{start.isoformat()}-{end.isoformat()}.{X.FORMATS[fmt][1]}"
-
-
-def _write(report, fmt: str, out, progress=None) -> None:
-    from assess.export import write_csv, write_xlsx
-    (write_csv if fmt == "csv" else write_xlsx)(report, out, progress)
 
 
 @bp.get("/assess/export")
@@ -148,21 +131,22 @@ def start_export():
                              today())
     by = parse_slice(data.get("by") if isinstance(data.get("by"), str) else None)
     fmt = X.parse_format(data.get("format") if isinstance(data.get("format"), str) else None)
-    from assess.reader import Reader, ReaderError
+    from assess import offline as O
+    from hall.offloop import run_off_loop
     hall = _hall()
     day, workdays, config, path = today(), hall.workdays, hall.config, hall.store.path
 
     def work(job: X.Job) -> None:
-        try:
-            reader = Reader(path, config.code)
-        except ReaderError as exc:
-            raise HallError("records_unavailable", exc.message, exc.message_en, 503) from None
-        with reader:
-            steps, ratings, cases = reader.records(start, end, job.progress("reading"))
-            names = reader.staff_names()
-        job.phase = "figuring"
-        p = Period(start, end, steps, ratings, cases, settings_of(config), day, workdays, Labels(config, names))
-        _write(_report(p, by, config), fmt, job.path, job.progress("writing"))
+        def progress(phase, done, total):
+            job.progress(phase)(done, total)
+            if phase == "figuring":
+                job.phase = "figuring"
+        # In the "assess" helper process under gevent, like the pages' figures: a long export never
+        # holds the hall's process; its progress comes back as it goes.
+        answer = run_off_loop(O.export_job, path, config.code, config, start, end, day, workdays, by, fmt,
+                              str(job.path), helper="assess", on_progress=progress)
+        if answer[0] == "error":
+            raise HallError(answer[1], answer[2], answer[3], 503)
     job = _exports().start(user["username"], fmt, _filename(by, start, end, fmt), work)
     return jsonify(job.json()), 202
 

@@ -65,10 +65,11 @@ def parse_format(value: Optional[str]) -> str:
 
 
 def _background(fn: Callable[[], None]) -> None:
-    from hall.server import is_patched, run_in_thread
+    from hall.server import is_patched
     if is_patched():
+        # A greenlet: the job's work waits on the assess helper process's pipe (assess/offline.py).
         import gevent
-        gevent.spawn(run_in_thread, fn)
+        gevent.spawn(fn)
     else:
         threading.Thread(target=fn, name="assess-export", daemon=True).start()
 

@@ -51,3 +51,29 @@ def export(path, code, config, start, end, today, workdays, by, fmt):
     buf = io.BytesIO()
     (write_csv if fmt == "csv" else write_xlsx)(report, buf, None)
     return "ok", buf.getvalue()
+
+
+def export_job(path, code, config, start, end, today, workdays, by, fmt, out_path, progress=None):
+    """An export job's file (POST /api/assess/exports): written at `out_path`, with
+    progress(phase, done, total) as the records are read ("reading") and the rows written ("writing")."""
+    from assess.export import Report, write_csv, write_xlsx
+    from assess.period import Labels, Period, settings_of
+    from assess.reader import Reader, ReaderError
+
+    def phase(name):
+        return (lambda done, total: progress(name, done, total)) if progress else None
+    try:
+        reader = Reader(path, code)
+    except ReaderError as exc:
+        return "error", "records_unavailable", exc.message, exc.message_en
+    with reader:
+        steps, ratings, cases = reader.records(start, end, phase("reading"))
+        names = reader.staff_names()
+    if progress:
+        progress("figuring", 0, 0)
+    p = Period(start, end, steps, ratings, cases, settings_of(config), today, workdays, Labels(config, names))
+    rows = p.rows(by)
+    report = Report(rows=rows, by=by, start=p.start, end=p.end, hall=config.name, hall_en=config.name_en,
+                    total=p.total(), labels={r.key: p.labels.of(by, r.key)[0] for r in rows})
+    (write_csv if fmt == "csv" else write_xlsx)(report, out_path, phase("writing"))
+    return "ok", None

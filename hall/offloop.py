@@ -20,7 +20,7 @@ import struct
 import subprocess
 import sys
 import threading
-from typing import Callable
+from typing import Callable, Optional
 
 log = logging.getLogger(__name__)
 _HEADER = struct.Struct("!I")
@@ -44,14 +44,20 @@ def _write_frame(stream, value) -> None:
 
 
 def serve(inp, out) -> None:  # pragma: no cover - runs in the helper process
-    """The helper process: read (module, function, args), answer ("ok", value) or ("error", exc)."""
+    """The helper process: read (module, function, args, with_progress), answer ("ok", value) or
+    ("error", exc); a function asked with progress gets `progress(phase, done, total)`, each call a
+    ("progress", phase, done, total) frame before the answer."""
     while True:
         try:
-            module, name, args = _read_frame(inp)
+            module, name, args, with_progress = _read_frame(inp)
         except EOFError:
             return
         try:
-            value = ("ok", getattr(importlib.import_module(module), name)(*args))
+            fn = getattr(importlib.import_module(module), name)
+            if with_progress:
+                value = ("ok", fn(*args, progress=lambda *p: _write_frame(out, ("progress", *p))))
+            else:
+                value = ("ok", fn(*args))
         except Exception as exc:  # the caller re-raises it
             value = ("error", exc)
         _write_frame(out, value)
@@ -68,17 +74,21 @@ class Helper:
         self._lock = threading.Lock()    # one request at a time on the pipe (a gevent lock when patched)
         self._process: "subprocess.Popen | None" = None
 
-    def call(self, fn: Callable, *args):
+    def call(self, fn: Callable, *args, on_progress: Optional[Callable] = None):
         from hall.server import is_patched
         if not is_patched():
-            return fn(*args)
+            return fn(*args, progress=on_progress) if on_progress else fn(*args)
         with self._lock:
             for attempt in (1, 2):
                 try:
                     if self._process is None or self._process.poll() is not None:
                         self._start()
-                    _write_frame(self._process.stdin, (fn.__module__, fn.__name__, args))
-                    status, value = _read_frame(self._process.stdout)
+                    _write_frame(self._process.stdin, (fn.__module__, fn.__name__, args, on_progress is not None))
+                    frame = _read_frame(self._process.stdout)
+                    while frame[0] == "progress":
+                        on_progress(*frame[1:])
+                        frame = _read_frame(self._process.stdout)
+                    status, value = frame
                     break
                 except (EOFError, OSError) as exc:   # the helper died: start another, once
                     log.warning("off-loop helper process failed (%s); starting it again", exc)
@@ -109,15 +119,17 @@ class Helper:
 _helpers: dict[str, Helper] = {}
 
 
-def run_off_loop(fn: Callable, *args, helper: str = "forecast"):
-    """`fn(*args)` in the named helper process under gevent; a plain call otherwise.
+def run_off_loop(fn: Callable, *args, helper: str = "forecast", on_progress: Optional[Callable] = None):
+    """`fn(*args)` in the named helper process under gevent; a plain call otherwise. With
+    `on_progress`, fn is called with `progress=` and each of its progress(phase, done, total)
+    reaches on_progress in the caller as it happens.
 
     Each name is one process, one request at a time: the forecast's is never kept waiting
     behind a year's figures ("assess"), and the reports together take one core at most.
     """
     if helper not in _helpers:
         _helpers[helper] = Helper()
-    return _helpers[helper].call(fn, *args)
+    return _helpers[helper].call(fn, *args, on_progress=on_progress)
 
 
 if __name__ == "__main__":  # pragma: no cover - the helper process itself
