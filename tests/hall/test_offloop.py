@@ -30,6 +30,9 @@ SCRIPT = textwrap.dedent("""
     offloop.run_off_loop(__import__("time").sleep, 0.3)
     print("ticks during the call:", len(ticks) >= 10)
     ticker.kill()
+    from tests.hall.offloop_target import counted
+    seen = []
+    print("progress:", offloop.run_off_loop(counted, 3, helper="assess", on_progress=lambda *p: seen.append(p)), seen)
 """)
 
 
@@ -37,7 +40,8 @@ def test_the_helper_process_answers_fails_and_comes_back():
     out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["error: invalid literal for int() with base 10: 'not a number'",
-                                       "again: 6 True", "ticks during the call: True"]
+                                       "again: 6 True", "ticks during the call: True",
+                                       "progress: 30 [('counting', 1, 3), ('counting', 2, 3), ('counting', 3, 3)]"]
 
 
 def test_without_gevent_it_is_a_plain_call():
