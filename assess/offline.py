@@ -77,3 +77,15 @@ def export_job(path, code, config, start, end, today, workdays, by, fmt, out_pat
                     total=p.total(), labels={r.key: p.labels.of(by, r.key)[0] for r in rows})
     (write_csv if fmt == "csv" else write_xlsx)(report, out_path, phase("writing"))
     return "ok", None
+
+
+def month_report(path, code, config, start, end, today, workdays, month, tz):
+    """The monthly report's data (/assess/report): a month's figures, bad ratings, stars and alarms."""
+    from assess.reader import Reader, ReaderError
+    from assess.report import month_report as build
+    try:
+        reader = Reader(path, code)
+    except ReaderError as exc:
+        return "error", "records_unavailable", exc.message, exc.message_en
+    with reader:
+        return "ok", build(reader, month, start, end, config, today, workdays, tz)

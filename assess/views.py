@@ -130,7 +130,7 @@ def report_page():
     user, refused = _gate()
     if refused:
         return refused
-    from assess.report import month_report
+    from assess import offline as O
     hall = current_app.extensions["hallq"]
     day = api.today()
     last_month = (day.replace(day=1).toordinal() - 1)
@@ -138,8 +138,7 @@ def report_page():
     try:
         start, end = month_range(month)
         end = max(start, min(end, day))      # this month: up to today
-        report = api.with_reader(lambda r: month_report(r, month, start, end, hall.config, day, hall.workdays,
-                                                        hall.engine.tz))
+        report = api.offline(O.month_report, start, end, month, hall.engine.tz)
     except HallError as err:
         return _error_page(err)
     return _page("assess/report.html", report=report, month=month)
