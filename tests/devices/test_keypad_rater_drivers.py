@@ -143,9 +143,13 @@ def test_keypad_settings_need_a_window():
 
 
 def rater_on(pool, sim, facade, **extra):
+    """A rater driver on the simulator's line, started and online (a press sent before the port is
+    open would be lost on the way, as on a real line, and prove nothing)."""
     settings = {"id": "r3", "link": sim.url, "address": 13, "window": 3, **extra}
-    driver = RaterDriver.from_settings(settings, facade=facade, pool=pool)
+    states = States()
+    driver = RaterDriver.from_settings(settings, facade=facade, pool=pool, on_state=states)
     driver.start()
+    assert states.wait("r3", "online")
     return driver
 
 
