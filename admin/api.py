@@ -127,6 +127,15 @@ def _close_windows_of(username: str, keep: Optional[int] = None) -> None:
         hall.close_window(wid)
 
 
+def _change_another(username: str, admin: dict, zh: str, en: str, change) -> None:
+    """A change that ends `username`'s sessions, made by `admin` on another account only:
+    `change(store, now, by)` writes it (hall/accounts.py), then the windows it held close."""
+    accounts.not_on_oneself(username, admin["username"], zh, en)
+    hall = _hall()
+    change(hall.store, hall.clock(), admin["username"])
+    _close_windows_of(username)
+
+
 def _changed(username: str, status: int = 200):
     return jsonify({"account": _account(username)}), status
 
@@ -148,10 +157,8 @@ def set_role(username):
     """{role}: another role for the account; its sessions end and its windows close."""
     admin = auth.require_role("admin")
     role = _text(json_object(), "role")
-    accounts.not_on_oneself(username, admin["username"], "更改", "change the role of")
-    hall = _hall()
-    accounts.set_role(hall.store, username, role, hall.clock(), by=admin["username"])
-    _close_windows_of(username)
+    _change_another(username, admin, "更改", "change the role of",
+                    lambda store, now, by: accounts.set_role(store, username, role, now, by=by))
     return _changed(username)
 
 
@@ -160,10 +167,8 @@ def reset_password(username):
     """{password}: a new password the admin gives the account's holder; its sessions end."""
     admin = auth.require_role("admin")
     password = _text(json_object(), "password")
-    accounts.not_on_oneself(username, admin["username"], "重置", "reset the password of")
-    hall = _hall()
-    accounts.reset_password(hall.store, username, password, hall.clock(), by=admin["username"])
-    _close_windows_of(username)
+    _change_another(username, admin, "重置", "reset the password of",
+                    lambda store, now, by: accounts.reset_password(store, username, password, now, by=by))
     return _changed(username)
 
 
@@ -172,10 +177,8 @@ def disable(username):
     """The account can no longer sign in; its sessions end and its windows close. Enabled again later."""
     admin = auth.require_role("admin")
     json_object()
-    accounts.not_on_oneself(username, admin["username"], "停用", "disable")
-    hall = _hall()
-    accounts.set_active(hall.store, username, False, hall.clock(), by=admin["username"])
-    _close_windows_of(username)
+    _change_another(username, admin, "停用", "disable",
+                    lambda store, now, by: accounts.set_active(store, username, False, now, by=by))
     return _changed(username)
 
 
@@ -194,10 +197,8 @@ def remove(username):
     """The account is removed: not listed, cannot sign in; tickets and ratings keep its username."""
     admin = auth.require_role("admin")
     json_object()
-    accounts.not_on_oneself(username, admin["username"], "删除", "remove")
-    hall = _hall()
-    accounts.remove(hall.store, username, hall.clock(), by=admin["username"])
-    _close_windows_of(username)
+    _change_another(username, admin, "删除", "remove",
+                    lambda store, now, by: accounts.remove(store, username, now, by=by))
     return jsonify({"removed": username})
 
 
