@@ -18,6 +18,7 @@ def busy_day(hall, clock, seed: int = 7) -> None:
     """A day with every kind of step and rating: transfers, no-shows and rejoins, cancellations,
     ratings on each channel, "unrated", bad ratings with reasons, cases in every state, appeals."""
     rnd = random.Random(seed)
+    first_case = hall.state.next_case_id        # the cases worked below are this day's
     clerks = {1: "zhang", 2: "li", 4: "wang", 6: "zhao"}
     for w, who in clerks.items():
         hall.open_window(w, who, who)
@@ -59,7 +60,7 @@ def busy_day(hall, clock, seed: int = 7) -> None:
             hall.record_rating(done.id, w, None, level, channel, None, reasons=["attitude"] if bad else ())
     hall.cancel(hall.issue_ticket("A").number)
     hall.issue_ticket("B")          # still waiting at the day's end
-    case_ids = sorted(c for c in range(1, hall.state.next_case_id))
+    case_ids = sorted(c for c in range(first_case, hall.state.next_case_id))
     assert len(case_ids) >= 5, "the seed gives bad ratings enough for every case state"
     first, second, third, fourth, *rest = case_ids
     hall.case_action(first, "verify", MANAGER, note="属实")
