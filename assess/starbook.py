@@ -34,6 +34,12 @@ def citizens_of_year(reader, year: int, settings, today: date, workdays) -> dict
     """
     counts = reader.level_counts(date(year, 1, 1), date(year, 12, 31))
     cases = reader.cases(date(year, 1, 1), date(year, 12, 31))
+    return citizens_of_counts(counts, cases, settings, today, workdays)
+
+
+def citizens_of_counts(counts: dict, cases, settings, today: date, workdays) -> dict[str, tuple]:
+    """`citizens_of_year` from a year's level counts (Reader.level_counts) and cases already read:
+    the city reads every hall's at once and gives each hall's here."""
     case_rows = {r.key: r for r in F.figures((), (), cases, by="month", settings=settings, today=today,
                                              workdays=workdays)}
     out = {}
@@ -47,6 +53,12 @@ def citizens_of_year(reader, year: int, settings, today: date, workdays) -> dict
 def year_json(reader, year: int, config, today: date, workdays) -> dict:
     entered = reader.star_inputs(year)
     by_month = citizens_of_year(reader, year, settings_of(config), today, workdays)
+    return year_json_of(year, entered, by_month, today, workdays)
+
+
+def year_json_of(year: int, entered: dict, by_month: dict, today: date, workdays) -> dict:
+    """The year's star rating from what was entered (Reader.star_inputs) and each month's citizens'
+    part (citizens_of_year): what year_json answers, for a centre whose records are read already."""
     months, scores = [], []
     for month in _months(year, today, entered):
         stored = entered.get(month)
