@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.errors import ConfigError
-from hall.model import (DEFAULT_BAD_REASONS, AlarmRules, AppointmentRules, CalendarRules, HallConfig, Matter,
+from hall.model import (DEFAULT_BAD_REASONS, AlarmRules, AppointmentRules, BackupRules, CalendarRules, HallConfig, Matter,
                         NotifyRules, PriorityCategory, PrivacyRules, QueueRules, RatingReason, RatingRules, Service,
                         Window)
 
@@ -55,7 +55,7 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: is not a table of sections; expected [hall], [[services]], [[windows]]...")
     t = _Table(source, "", data, {"hall", "services", "windows", "queue", "appointments", "notify", "devices",
-                                  "ratings", "calendar", "alarms", "privacy"})
+                                  "ratings", "calendar", "alarms", "privacy", "backup"})
     hall = t.table("hall", {"name", "name_en", "timezone", "addresses", "code"})
     code = hall.text("code", "hall")
     if not _HALL_CODE.match(code):
@@ -93,6 +93,7 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
                       alarms=_alarms(t.table("alarms", _ALARM_KEYS, optional=True)),
                       privacy=PrivacyRules(keep_days=t.table("privacy", {"keep_days"}, optional=True).integer(
                           "keep_days", 180, 1, 3650)),
+                      backup=_backup(t.table("backup", {"directory", "at", "keep"}, optional=True)),
                       code=code, source=source)
     _check_keep_days(config, source)
     return config
@@ -110,6 +111,19 @@ def _check_keep_days(config: HallConfig, source: str) -> None:
         if keep < days:
             raise ConfigError(f"{source}: privacy.keep_days = {keep} is not allowed; expected at least {days}, as "
                               f"{key} needs ({why}).", field="privacy.keep_days")
+
+
+def _backup(b: "_Table") -> BackupRules:
+    """[backup]: the nightly backup of the hall's database (hall/backup.py); off while no directory is named."""
+    directory = b.get("directory", None)
+    if directory is not None and not (isinstance(directory, str) and directory.strip() and "\0" not in directory):
+        b.fail("directory", directory, "the folder the nightly backups are written to, such as "
+               "\"/mnt/backup/hallq\" (or leave it out for no nightly backup)")
+    at = b.get("at", "02:30")
+    if not (isinstance(at, str) and _CLOCK.match(at)):
+        b.fail("at", at, "the time of day the backup is taken, such as \"02:30\"")
+    return BackupRules(directory=directory.strip() if directory else None, at=time.fromisoformat(at),
+                       keep=b.integer("keep", 14, 1, 3650))
 
 
 _HALL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")

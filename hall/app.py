@@ -62,6 +62,9 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
     if not testing:
         app.extensions["hallq_ticker"] = hall.start_ticker(accounts=True, purge=True)
         app.extensions["hallq_forecasts"] = hall.start_forecasts()
+        # The nightly backup of [backup] in the configuration in force (hall/backup.py): none while it names no folder.
+        from hall.backup import start_nightly
+        app.extensions["hallq_backups"] = start_nightly(hall, data_dir)
 
     from hall.devices import build_devices
     manager = build_devices(hall, config.devices if devices is None else devices, data_dir)

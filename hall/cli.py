@@ -1,4 +1,4 @@
-"""The `hallq` command: demo, serve, user add / list / remove, check-config, device-agent, report.
+"""The `hallq` command: demo, serve, user add / list / remove, check-config, device-agent, report, backup, restore.
 
 `--data-dir` (or HALLQ_DATA_DIR) applies to every command.
 """
@@ -101,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="the hall file, for a database that has no configuration of its own yet "
                             "(default: the database's)")
 
+    backup = sub.add_parser("backup", parents=[common],
+                            help="copy the hall's database to FILE while the hall serves (SQLite's online backup)")
+    backup.add_argument("file", type=Path)
+    restore = sub.add_parser("restore", parents=[common],
+                             help="put a backup in place as the hall's database (the server must be stopped); "
+                                  "the replaced database is kept aside")
+    restore.add_argument("file", type=Path)
+
     check = sub.add_parser("check-config", parents=[common], help="validate a hall configuration file")
     check.add_argument("file", type=Path)
 
@@ -153,6 +161,10 @@ def main(argv=None) -> int:
             return _user(args, data_dir)
         if args.command == "config":
             return _config(args, data_dir)
+        if args.command == "backup":
+            return _backup(args, data_dir)
+        if args.command == "restore":
+            return _restore(args, data_dir)
         if args.command == "purge":
             return _purge(args, data_dir)
         if args.command == "report":
@@ -435,6 +447,36 @@ def _config_import(args, data_dir: Path) -> int:
         return 0
     print(f"hallq: {args.file} 已作为第 {done['version']} 版配置生效，改动了：{'、'.join(done['changed'])}。 ({args.file} is "
           f"now configuration version {done['version']}; changed: {', '.join(done['changed'])}.)")
+    return 0
+
+
+def _backup(args, data_dir: Path) -> int:
+    """`hallq backup FILE`: a consistent copy beside the serving hall, through a connection of its own."""
+    from hall import backup
+    done = backup.take(Path(data_dir) / backup.DB_NAME, args.file)   # a refusal: a HallError, its sentence
+    print(f"hallq: 已把 {data_dir} 的数据库备份到 {done.path}：{done.tickets} 张号，事件记录到第 {done.last_seq} 条，"
+          f"已通过完整性检查。 (Backed up {data_dir}'s database to {done.path}: {done.tickets} tickets, events up to "
+          f"seq {done.last_seq}, integrity check ok.)")
+    return 0
+
+
+def _restore(args, data_dir: Path) -> int:
+    """`hallq restore FILE`: into a stopped hall only; the backup is checked before anything is replaced."""
+    from hall import backup
+    if hold_data_dir(data_dir) is None:
+        print(f"hallq: 大厅服务器正在使用 {data_dir}，不能在运行中恢复备份：请先停止它（例如 systemctl stop hallq），"
+              f"再运行 hallq restore {args.file}。 (A hall server is running on {data_dir}: a backup cannot be restored "
+              f"under it; stop it first, e.g. systemctl stop hallq, then run hallq restore {args.file}.)", file=sys.stderr)
+        return 2
+    done = backup.restore(args.file, data_dir)
+    kept = (f"原来的数据库已改名保留为 {done['kept']}" if done["kept"] else "该目录原来没有数据库")
+    kept_en = (f"the database it replaced is kept as {done['kept']}" if done["kept"] else "there was no database before")
+    print(f"hallq: 已把 {args.file} 恢复为 {data_dir} 的数据库；{kept}。 (Restored {args.file} as {data_dir}'s "
+          f"database; {kept_en}.)")
+    if done["key"] == "absent":
+        print("hallq: 注意 (warning): 这份备份里没有大厅的会话密钥，身份证号的记录（每人限号、黑名单）要用原来数据目录里的 "
+              "secret_key 文件才能对上。 (This backup carries no session key: the ID records (per-person limits, the "
+              "block list) match only with the original data directory's secret_key file.)", file=sys.stderr)
     return 0
 
 

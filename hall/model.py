@@ -194,6 +194,15 @@ class PrivacyRules:
 
 
 @dataclass(frozen=True)
+class BackupRules:
+    """The nightly backup the server takes of its own database (hall/backup.py); none while
+    `directory` is not given. `keep` is how many of its nightly files are kept, newest first."""
+    directory: Optional[str] = None   # absolute, or relative to the data directory
+    at: time = time(2, 30)            # the hall's local time of day it is taken at (or at start, if missed)
+    keep: int = 14
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     name_en: str
@@ -210,6 +219,7 @@ class HallConfig:
     calendar: CalendarRules = CalendarRules()
     alarms: AlarmRules = AlarmRules()
     privacy: PrivacyRules = PrivacyRules()
+    backup: BackupRules = BackupRules()
     code: str = "hall"                 # the hall's code in the city's records (三级联动)
     source: str = "<embedded>"
 

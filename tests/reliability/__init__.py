@@ -1,0 +1,1 @@
+"""The reliability suite: crash, device faults, long load, fuzzing, backups (docs/reliability.md)."""
