@@ -417,6 +417,21 @@ def _appointment(r) -> Appointment:
                        status=status, ticket_id=ticket_id, matter=matter)
 
 
+SYNCHRONOUS_ENV = "HALLQ_SQLITE_SYNCHRONOUS"
+SYNCHRONOUS_CHOICES = ("FULL", "NORMAL")
+
+
+def synchronous_setting() -> str:
+    """SQLite's synchronous setting for the hall's file: FULL, unless $HALLQ_SQLITE_SYNCHRONOUS says NORMAL
+    (which may lose the last commits to a power cut, though never to a crash of the server)."""
+    import os
+    from hall.errors import ConfigError
+    value = os.environ.get(SYNCHRONOUS_ENV, "FULL").strip().upper() or "FULL"
+    if value not in SYNCHRONOUS_CHOICES:
+        raise ConfigError(f"{SYNCHRONOUS_ENV}={value!r} is not allowed; expected FULL (the default) or NORMAL.")
+    return value
+
+
 class Store:
     """Owns the database file. All writes go through `commit`, one at a time."""
 
@@ -444,8 +459,9 @@ class Store:
         # binds the push here, so a changed account's sockets close at once).
         self.on_sessions_ended: list = []
         conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: a ticket the kiosk showed survives a power cut, not only a crash.
-        conn.execute("PRAGMA synchronous=FULL")
+        # FULL: a ticket the kiosk showed survives a power cut, not only a crash. NORMAL only for
+        # bench/bench_durability.py, which measures what FULL costs (docs/reliability.md).
+        conn.execute(f"PRAGMA synchronous={synchronous_setting()}")
         conn.execute("PRAGMA foreign_keys=ON")
         self.migrate()
 

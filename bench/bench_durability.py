@@ -1,0 +1,138 @@
+"""What durability costs on this machine: SQLite WAL with synchronous FULL (the hall's setting) and NORMAL.
+
+For each setting, the real server (`hallq serve`, started with $HALLQ_SQLITE_SYNCHRONOUS) is sent
+tickets by 8 concurrent kiosks over HTTP, and the bench prints tickets per second and the issue
+latency's p50 and p99. Beside them: the disk's fsync ceiling (a 512-byte write and fsync, in a loop,
+on the filesystem the data directory is on), and a bare SQLite commit of one row in each setting, so
+the server's figures can be read against what the disk and SQLite alone allow. The store commits
+each action on its own (no group commit: Store._durable_commit is one COMMIT per transaction).
+
+Run: .venv/bin/python bench/bench_durability.py   (about a minute; the last line is FULL's tickets/s)
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from _common import percentile, scratch_dir, start_server
+
+KIOSKS = 8
+PER_KIOSK = 150
+FSYNCS = 500
+BARE_COMMITS = 500
+SERVICES = ["A", "B", "D", "F"]        # the demo hall's services without a quota or real-name rule
+
+
+def filesystem_of(path: Path) -> str:
+    """The device and type of the filesystem holding `path` (a tmpfs would make every fsync free)."""
+    best = ("?", "?", "")
+    with open("/proc/mounts") as f:
+        for line in f:
+            dev, mount, kind = line.split()[:3]
+            if str(path.resolve()).startswith(mount) and len(mount) > len(best[2]):
+                best = (dev, kind, mount)
+    return f"{best[0]} ({best[1]}, mounted on {best[2]})"
+
+
+def fsync_ceiling(folder: Path) -> tuple[float, float]:
+    """(fsyncs per second, p99 ms) of a small write followed by fsync, FSYNCS times."""
+    path = folder / "fsync.bin"
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    block = b"x" * 512
+    times = []
+    try:
+        t0 = time.perf_counter()
+        for i in range(FSYNCS):
+            a = time.perf_counter()
+            os.pwrite(fd, block, (i % 8) * 4096)
+            os.fsync(fd)
+            times.append(time.perf_counter() - a)
+        elapsed = time.perf_counter() - t0
+    finally:
+        os.close(fd)
+        path.unlink()
+    return FSYNCS / elapsed, percentile(times, 99) * 1000
+
+
+def bare_commits(folder: Path, synchronous: str) -> float:
+    """Commits per second of one small row per transaction, WAL, the given synchronous setting."""
+    path = folder / f"bare-{synchronous}.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
+    t0 = time.perf_counter()
+    for i in range(BARE_COMMITS):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (payload) VALUES (?)", (f"ticket {i}",))
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    return BARE_COMMITS / elapsed
+
+
+def issue_through_the_server(synchronous: str) -> tuple[float, float, float]:
+    """(tickets per second, p50 ms, p99 ms) of KIOSKS kiosks issuing PER_KIOSK tickets each."""
+    os.environ["HALLQ_SQLITE_SYNCHRONOUS"] = synchronous      # the server process inherits it
+    server = start_server()
+    try:
+        url = server.url + "/api/tickets"
+        latencies: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def kiosk(k: int) -> None:
+            s = requests.Session()
+            mine = []
+            for i in range(PER_KIOSK):
+                a = time.perf_counter()
+                r = s.post(url, json={"service": SERVICES[(k + i) % len(SERVICES)]})
+                mine.append(time.perf_counter() - a)
+                if r.status_code != 201:
+                    with lock:
+                        errors.append(r.text)
+                    return
+            with lock:
+                latencies.extend(mine)
+
+        requests.post(url, json={"service": "A"}).raise_for_status()   # warm up
+        threads = [threading.Thread(target=kiosk, args=(k,)) for k in range(KIOSKS)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+        if errors:
+            raise SystemExit(f"a kiosk was refused: {errors[0]}")
+        return len(latencies) / elapsed, percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
+    finally:
+        server.stop()
+        os.environ.pop("HALLQ_SQLITE_SYNCHRONOUS", None)
+
+
+def main() -> None:
+    folder = scratch_dir("hallq-durability-")
+    print(f"data on {filesystem_of(folder)}; {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    rate, p99 = fsync_ceiling(folder)
+    print(f"disk: {FSYNCS} x (512-byte write + fsync): {rate:.0f} fsyncs/s, p99 {p99:.2f} ms")
+    figures = {}
+    for synchronous in ("FULL", "NORMAL"):
+        bare = bare_commits(folder, synchronous)
+        tps, p50, p99 = issue_through_the_server(synchronous)
+        figures[synchronous] = tps
+        print(f"WAL + synchronous={synchronous}: bare SQLite {bare:.0f} commits/s; server {KIOSKS * PER_KIOSK} tickets "
+              f"from {KIOSKS} kiosks: {tps:.0f} tickets/s, issue p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print(f"FULL costs {100 * (1 - figures['FULL'] / figures['NORMAL']):.0f}% of NORMAL's tickets/s; "
+          f"group commit: none (one COMMIT per action)")
+    print(f"durability_full_tickets_per_second={figures['FULL']:.0f} tickets/s")
+
+
+if __name__ == "__main__":
+    main()
