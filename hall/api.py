@@ -81,7 +81,9 @@ def issue_ticket():
 def _issued(ticket, **extra):
     """The kiosk's answer for a new ticket: its place, estimated wait, progress link, and print result."""
     hall = _hall()
-    body = {"ahead": hall.ahead_of(ticket), "wait_minutes": hall.wait_minutes(ticket), "token": ticket.token,
+    low, high = hall.wait_range(ticket)
+    body = {"ahead": hall.ahead_of(ticket), "wait_minutes": hall.wait_minutes(ticket), "wait_low_minutes": low,
+            "wait_high_minutes": high, "token": ticket.token,
             "progress_url": request.host_url.rstrip("/") + f"/t/{ticket.token}", **extra}
     body["print"] = current_app.extensions["hallq_printer"](ticket, body)
     # Printing records its outcome on the ticket (print_status): answer the ticket as it is now.

@@ -30,6 +30,7 @@ state and the time; the same state and time always give the same answer
 from __future__ import annotations
 
 import heapq
+from bisect import insort
 import math
 import random
 import statistics
@@ -43,12 +44,20 @@ from zoneinfo import ZoneInfo
 from hall.model import APPOINTMENT, CALLED, CLOSED, FINISHED, PAUSED, SERVING, HallConfig, Ticket
 
 FLOOR = 0.4          # today's average is never taken below this share of the configured one
-PRIOR_WEIGHT = 10    # tickets' worth of weight the hall's pace has in a service's average
+PRIOR_WEIGHT = 10    # tickets' worth of weight the configured mean keeps against recent weeks' tickets
+SERVICE_PRIOR = 5    # tickets' worth of weight the hall's pace has in a service's average today
 PACE_SAMPLE = 100    # recent finished tickets (all services) that give the hall's pace
 SIGMA = 0.5          # spread of ln(window time) until today has enough finished tickets to measure it
 SIGMA_SAMPLE = 20    # finished tickets needed to measure today's spread
 ARRIVAL_WINDOW = 60  # minutes of recent tickets that give the arrival rate
 HORIZON = 12 * 60    # minutes: no future is played further than this
+LATE_PRIOR = 3.0     # minutes a clerk is assumed back after a scheduled break's end, before the hall's records say
+PAUSE_PRIOR = 15.0   # minutes an unplanned pause is assumed to last, before the hall's records say
+HABIT_WEIGHT = 3     # pauses' worth of weight those priors have against the hall's own pauses
+HISTORY_WEIGHT = 0.3  # one ticket of the same weekday in recent weeks counts this much beside one of today
+RECENT_MINUTES = 90  # today's tickets count less the longer ago they finished: weight halves every this many minutes
+WINDOW_PRIOR = 15    # tickets' worth of weight that pull a window's own pace back to its service's
+RANGE = (0.2, 0.8)   # the likely range the phone shows: these quantiles of the sampled futures
 _NORMAL = statistics.NormalDist()
 
 
@@ -63,41 +72,163 @@ class Outlook:
     minutes: dict[str, float]                     # mean window minutes per ticket, per service
     sigma: float = SIGMA                          # spread of ln(window time)
     green_per_minute: dict[str, float] = field(default_factory=dict)   # green-channel arrivals, per service
+    window_pace: dict[int, float] = field(default_factory=dict)        # a window's pace against its services' (1: theirs)
+    late: float = LATE_PRIOR                      # minutes past a scheduled break's end a clerk is back
+    pause: float = PAUSE_PRIOR                    # mean minutes of an unplanned pause
+    transfers_per_minute: dict[str, tuple[float, float]] = field(default_factory=dict)  # service -> (rate, age of a
+                                                                                      # transferred ticket's place)
+    rejoins_per_minute: dict[str, float] = field(default_factory=dict)   # no-shows coming back, per service
+    no_show: tuple[float, float] = (0.0, 0.0)     # (share of calls that end a no-show, their window minutes)
 
 
-def _finished(tickets) -> list[tuple[datetime, str, float]]:
-    """(finished at, service, window minutes) of today's finished tickets, oldest first."""
-    return sorted(((t.finished_at, t.service, (t.finished_at - _busy_from(t)).total_seconds() / 60)
+@dataclass(frozen=True)
+class Pause:
+    """One pause of a window: when it began and ended (None: still paused), and whether it was for one
+    of the window's scheduled breaks (then `due` is that break's end)."""
+    window: int
+    began: datetime
+    ended: Optional[datetime]
+    due: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
+class History:
+    """What the same weekday over recent weeks says (worked out once a business day, `learn_history`)."""
+    minutes: dict[str, tuple[float, float]] = field(default_factory=dict)    # service -> (mean, weight)
+    window_minutes: dict[int, tuple[float, float]] = field(default_factory=dict)  # window -> (sum of ratios, n)
+    late: tuple[float, float] = (0.0, 0.0)        # (sum of lateness minutes, count)
+    pause: tuple[float, float] = (0.0, 0.0)       # (sum of unplanned pause minutes, count)
+
+
+def pause_of(config: HallConfig, window: int, began: datetime, ended: Optional[datetime]) -> Pause:
+    """A pause, told planned when it began within half an hour before one of the window's scheduled
+    breaks or during it (as `prepare` counts one)."""
+    cfg = config.window(window)
+    tz = ZoneInfo(config.timezone)
+    day = began.astimezone(tz).date()
+    for a, b in (cfg.breaks if cfg else ()):
+        start, end = datetime.combine(day, a, tz), datetime.combine(day, b, tz)
+        if start - timedelta(minutes=30) <= began < end:
+            return Pause(window, began, ended, end)
+    return Pause(window, began, ended, None)
+
+
+def _pause_habits(pauses: Iterable[Pause]) -> tuple[tuple[float, float], tuple[float, float]]:
+    late = [0.0, 0.0]
+    unplanned = [0.0, 0.0]
+    for p in pauses:
+        if p.ended is None:
+            continue
+        if p.due is not None:
+            late[0] += max(0.0, _minutes(p.ended, p.due))
+            late[1] += 1
+        else:
+            unplanned[0] += max(0.0, _minutes(p.ended, p.began))
+            unplanned[1] += 1
+    return (late[0], late[1]), (unplanned[0], unplanned[1])
+
+
+def learn_history(config: HallConfig, days: Iterable[tuple[int, list, list]]) -> History:
+    """The same weekday of recent weeks: (weeks ago, its tickets, its pauses) for each day read.
+
+    A week further back counts half as much; the result is a prior for today (`outlook`).
+    """
+    sums: dict[str, list[float]] = {}
+    wsums: dict[int, list[float]] = {}
+    late, pause = [0.0, 0.0], [0.0, 0.0]
+    configured = {s.code: s.average_minutes for s in config.services}
+    for weeks, tickets, pauses in days:
+        w = 0.5 ** max(0, weeks - 1)
+        done = [(window, s, m) for _, s, m, window in _finished(tickets)]
+        for window, service, minutes in done:
+            acc = sums.setdefault(service, [0.0, 0.0])
+            acc[0] += w * minutes
+            acc[1] += w
+        means = {s: a[0] / a[1] for s, a in sums.items() if a[1]}
+        for window, service, minutes in done:
+            base = means.get(service) or configured.get(service)
+            if window is not None and base:
+                acc = wsums.setdefault(window, [0.0, 0.0])
+                acc[0] += w * minutes / base
+                acc[1] += w
+        (ls, ln), (ps, pn) = _pause_habits(pauses)
+        late[0] += w * ls
+        late[1] += w * ln
+        pause[0] += w * ps
+        pause[1] += w * pn
+    return History(minutes={s: (a[0] / a[1], a[1]) for s, a in sums.items() if a[1]},
+                   window_minutes={k: (a[0], a[1]) for k, a in wsums.items()},
+                   late=(late[0], late[1]), pause=(pause[0], pause[1]))
+
+
+def _finished(tickets) -> list[tuple[datetime, str, float, Optional[int]]]:
+    """(finished at, service, window minutes, window) of finished tickets, oldest first."""
+    return sorted(((t.finished_at, t.service, (t.finished_at - _busy_from(t)).total_seconds() / 60, t.window)
                    for t in tickets if t.status == FINISHED and _busy_from(t) and t.finished_at),
                   key=lambda x: x[0])
 
 
-def _averages(config: HallConfig, done: list, sample: int) -> dict[str, float]:
-    by_service: dict[str, list[float]] = {}
-    for _, service, minutes in done:
-        by_service.setdefault(service, []).append(minutes)
-    # Today's pace across the hall (all services, so many tickets): window time against the configured averages.
+def _averages(config: HallConfig, done: list, now: datetime, history: History) -> dict[str, float]:
+    """Each service's mean window minutes: the configured mean is only the prior.
+
+    The same weekday of recent weeks moves the prior (HISTORY_WEIGHT a ticket); today's own tickets,
+    weighted toward the latest (half as much every RECENT_MINUTES), move it further; the hall's pace
+    today (all services, against their priors) steadies a service that has few tickets of its own.
+    """
     configured = {s.code: s.average_minutes for s in config.services}
-    pool = [(c, m) for _, c, m in done[-PACE_SAMPLE:] if c in configured]
-    pace = sum(m for _, m in pool) / sum(configured[c] for c, _ in pool) if pool else 1.0
+    prior: dict[str, float] = {}
+    for s in config.services:
+        mean, n = history.minutes.get(s.code, (0.0, 0.0))
+        wh = n * HISTORY_WEIGHT
+        prior[s.code] = (mean * wh + PRIOR_WEIGHT * s.average_minutes) / (wh + PRIOR_WEIGHT)
+    weighted: dict[str, list[float]] = {}
+    pace_num = pace_den = 0.0
+    for at, service, minutes, _ in done:
+        if service not in configured:
+            continue
+        w = 0.5 ** (max(0.0, _minutes(now, at)) / RECENT_MINUTES)
+        acc = weighted.setdefault(service, [0.0, 0.0])
+        acc[0] += w * minutes
+        acc[1] += w
+        pace_num += w * minutes
+        pace_den += w * prior[service]
+    # Today's pace across the hall (all services, so many tickets), against the priors.
+    pace = pace_num / pace_den if pace_den else 1.0
     out = {}
     for s in config.services:
-        recent = by_service.get(s.code, [])[-sample:]
-        # The service's own recent tickets, steadied by PRIOR_WEIGHT tickets at the hall's pace: a run of
-        # slow tickets that made the line long must not also make every ticket in it look slow.
-        prior = s.average_minutes * pace
-        mean = (sum(recent) + PRIOR_WEIGHT * prior) / (len(recent) + PRIOR_WEIGHT)
+        total, weight = weighted.get(s.code, (0.0, 0.0))
+        # A service's own tickets against a prior of SERVICE_PRIOR tickets at the hall's pace: a run
+        # of slow tickets that made the line long must not alone make every ticket in it look slow.
+        shrink = SERVICE_PRIOR
+        steadied = prior[s.code] * pace
+        mean = (total + shrink * steadied) / (weight + shrink)
         # A few quick tickets early in the day must not make the whole line look instant.
         out[s.code] = max(mean, FLOOR * s.average_minutes)
     return out
 
 
-def outlook(config: HallConfig, tickets: Iterable[Ticket], now: datetime, sample: int) -> Outlook:
-    """Today's service times, their spread and the green channel's arrival rate, from today's tickets."""
+def _window_pace(done: list, minutes: dict[str, float], history: History) -> dict[int, float]:
+    """Each window's pace against its services' means, where it has enough tickets to tell."""
+    sums = {w: [a * HISTORY_WEIGHT, n * HISTORY_WEIGHT] for w, (a, n) in history.window_minutes.items()}
+    for _, service, m, window in done:
+        if window is None or service not in minutes:
+            continue
+        acc = sums.setdefault(window, [0.0, 0.0])
+        acc[0] += m / minutes[service]
+        acc[1] += 1
+    return {w: (a + WINDOW_PRIOR) / (n + WINDOW_PRIOR) for w, (a, n) in sums.items() if n}
+
+
+def outlook(config: HallConfig, tickets: Iterable[Ticket], now: datetime, sample: int,
+            pauses: Iterable[Pause] = (), history: Optional[History] = None) -> Outlook:
+    """Today's service times, their spread, the green channel's arrival rate, the transfers and
+    rejoins that will overtake a waiting ticket, and how long pauses last here: from today's
+    tickets and pauses, with `history` (recent weeks, `learn_history`) as the prior."""
+    history = history or History()
     tickets = list(tickets)
     done = _finished(tickets)
-    minutes = _averages(config, done, sample)
-    logs = [math.log(m / minutes[s]) for _, s, m in done[-10 * sample:] if m > 0]
+    minutes = _averages(config, done, now, history)
+    logs = [math.log(m / minutes[s]) for _, s, m, _ in done[-10 * sample:] if m > 0 and s in minutes]
     sigma = min(1.0, max(0.1, statistics.pstdev(logs))) if len(logs) >= SIGMA_SAMPLE else SIGMA
     # Green-channel arrivals: each service's ticket rate over the last hour times today's green share.
     # A hall that has issued none today expects none. Counted up to the start of this minute, so the
@@ -116,7 +247,42 @@ def outlook(config: HallConfig, tickets: Iterable[Ticket], now: datetime, sample
         green += bool(t.priority and t.priority != APPOINTMENT)
     share = green / max(len(before), 20)
     rates = {code: n / span * share for code, n in recent.items()} if share else {}
-    return Outlook(minutes=minutes, sigma=sigma, green_per_minute=rates)
+    # Transfers into a service (they keep their place: in front of whoever came after their first
+    # ticket) and no-shows rejoining, over the last hour, as this hall has them today.
+    moved: dict[str, list[float]] = {}
+    rejoined: dict[str, int] = {}
+    calls = no_shows = 0
+    ns_minutes = 0.0
+    for t in tickets:
+        for step in t.steps:
+            if step.outcome == "no_show":
+                no_shows += 1
+                if step.calls and step.ended_at:
+                    ns_minutes += max(0.0, _minutes(step.ended_at, step.calls[0].at))
+        calls += len(t.steps) + bool(t.calls)
+        if t.status == "no_show":
+            no_shows += 1
+            if t.calls and t.finished_at:
+                ns_minutes += max(0.0, _minutes(t.finished_at, t.calls[0].at))
+        joined = t.joined_at
+        if t.steps and joined is not None and since <= joined < minute:
+            # the step that brought the ticket to its line now (a later one may have moved it on)
+            last = t.steps[-1]
+            if last.outcome == "transferred":
+                moved.setdefault(t.service, []).append(max(0.0, _minutes(joined, t.place)))
+            elif last.outcome == "no_show":
+                rejoined[t.service] = rejoined.get(t.service, 0) + 1
+    transfers = {code: (len(ages) / span, sum(ages) / len(ages)) for code, ages in moved.items()}
+    rejoins = {code: n / span for code, n in rejoined.items()}
+    no_show = (no_shows / calls, ns_minutes / no_shows) if calls >= 20 and no_shows else (0.0, 0.0)
+    # How late clerks come back from a scheduled break, and how long an unplanned pause lasts: this
+    # hall's own, today's and recent weeks', steadied by the priors.
+    (ls, ln), (ps, pn) = _pause_habits(pauses)
+    late = (ls + history.late[0] + HABIT_WEIGHT * LATE_PRIOR) / (ln + history.late[1] + HABIT_WEIGHT)
+    pause = (ps + history.pause[0] + HABIT_WEIGHT * PAUSE_PRIOR) / (pn + history.pause[1] + HABIT_WEIGHT)
+    return Outlook(minutes=minutes, sigma=sigma, green_per_minute=rates,
+                   window_pace=_window_pace(done, minutes, history), late=late, pause=pause,
+                   transfers_per_minute=transfers, rejoins_per_minute=rejoins, no_show=no_show)
 
 
 @dataclass(frozen=True)
@@ -124,6 +290,10 @@ class Forecast:
     calls: dict[int, datetime]          # waiting ticket id -> its estimated call time
     probes: dict[str, datetime]         # service -> estimated call time of a ticket taken now
     order: dict[int, int]               # waiting ticket id -> its place in the order of calls (average future)
+    # The likely range (RANGE quantiles of the sampled futures): ticket id / service -> (early, late);
+    # late is None when the later futures do not reach the ticket at all.
+    ranges: dict[int, tuple[datetime, Optional[datetime]]] = field(default_factory=dict)
+    probe_ranges: dict[str, tuple[datetime, Optional[datetime]]] = field(default_factory=dict)
 
 
 _PROBE = 1 << 62   # probe ids: after every real ticket; a probe takes no window time
@@ -160,6 +330,7 @@ def work_out(config: HallConfig, board: Optional["_Board"], now: datetime, look:
     plain = _play(board, look, None)
     order = {tid: n for n, (tid, _) in enumerate(sorted(((tid, at) for tid, at in plain.items() if tid < _PROBE),
                                                         key=lambda x: (x[1], x[0])))}
+    spans: dict[int, tuple[float, float]] = {}
     if futures <= 0:
         picked = plain
     else:
@@ -170,11 +341,18 @@ def work_out(config: HallConfig, board: Optional["_Board"], now: datetime, look:
         picked = {}
         for tid, ats in seen.items():
             if len(ats) * 2 > futures:       # reached in most futures: the median is a time
-                picked[tid] = _middle(ats + [math.inf] * (futures - len(ats)))
+                values = sorted(ats) + [math.inf] * (futures - len(ats))
+                picked[tid] = _middle(values)
+                spans[tid] = (values[int(RANGE[0] * (futures - 1))], values[math.ceil(RANGE[1] * (futures - 1))])
     at = {tid: now + timedelta(minutes=m) for tid, m in picked.items()}
+    ranges = {tid: (now + timedelta(minutes=lo), None if math.isinf(hi) else now + timedelta(minutes=hi))
+              for tid, (lo, hi) in spans.items()}
+    probe_of = {_PROBE + i: s.code for i, s in enumerate(config.services)}
     return Forecast(calls={tid: t for tid, t in at.items() if tid < _PROBE},
-                    probes={s.code: at[_PROBE + i] for i, s in enumerate(config.services) if _PROBE + i in at},
-                    order=order)
+                    probes={code: at[tid] for tid, code in probe_of.items() if tid in at},
+                    order=order,
+                    ranges={tid: r for tid, r in ranges.items() if tid < _PROBE},
+                    probe_ranges={code: ranges[tid] for tid, code in probe_of.items() if tid in ranges})
 
 
 def _middle(values: list[float]) -> float:
@@ -197,28 +375,35 @@ class _Open:
     current: Optional[str]        # service of the ticket at the window
     elapsed: float                # minutes it has been at the window
     streak: int
+    paused: Optional[str] = None  # "break": paused for a scheduled break (back at its end and the hall's
+                                  # usual lateness); "pause": an unplanned pause (back after what such last)
+    paused_for: float = 0.0       # minutes since an unplanned pause began
 
 
 def _windows(config: HallConfig, state, now: datetime, breaks: dict) -> list[_Open]:
-    """The windows that will call: open ones, and ones paused for a scheduled break (back at its end)."""
+    """The windows that will call: every signed-in one. A paused window is expected back, never gone
+    for the day: at its scheduled break's end (plus the hall's lateness, `_play`), or after an
+    unplanned pause's usual length."""
     out = []
     for w in config.windows:
         ws = state.windows.get(w.id)
         if ws is None or ws.status == CLOSED:
             continue
-        back = 0.0
+        back, paused, paused_for = 0.0, None, 0.0
         if ws.status == PAUSED:
-            # Only a window paused for one of its scheduled breaks is known to come back, at its end.
-            ends = [end for start, end in breaks.get(w.id, ()) if start - 30 <= 0 < end]
-            if not ends:
-                continue
-            back = ends[0]
+            since = _minutes(ws.since, now) if ws.since else 0.0     # minutes, <= 0
+            # Paused for one of its scheduled breaks: paused within half an hour before it or during it.
+            ends = [end for start, end in breaks.get(w.id, ()) if start - 30 <= since < end]
+            if ends:
+                back, paused = ends[0], "break"
+            else:
+                paused, paused_for = "pause", -since
         cur = state.tickets.get(ws.current) if ws.current is not None else None
         current = elapsed = None
         if cur is not None and cur.status in (CALLED, SERVING):
             began = _busy_from(cur)
             current, elapsed = cur.service, max(0.0, _minutes(now, began)) if began else 0.0
-        out.append(_Open(w.id, back, current, elapsed or 0.0, ws.priority_streak))
+        out.append(_Open(w.id, back, current, elapsed or 0.0, ws.priority_streak, paused, paused_for))
     return out
 
 
@@ -256,6 +441,12 @@ class _Board:
             self.tiers[w.id] = (own, [self.keys[c] for c in cfg.helps if c in self.keys])
         self.breaks = breaks
         self.ratio = config.queue.priority_ratio
+        self.rejoin_after = config.queue.rejoin_after
+
+
+def _spread(rng: Optional[random.Random]) -> float:
+    """A factor of mean 1 for a pause's length in one future (1 in the future of averages)."""
+    return rng.gammavariate(3.0, 1 / 3.0) if rng is not None else 1.0
 
 
 def _play(board: _Board, look: Outlook, rng: Optional[random.Random]) -> dict[int, float]:
@@ -268,6 +459,8 @@ def _play(board: _Board, look: Outlook, rng: Optional[random.Random]) -> dict[in
     left = board.count
     means, sigma = look.minutes, look.sigma
     mus = {code: math.log(m) - sigma * sigma / 2 for code, m in means.items()}   # a lognormal with mean m
+    pace = look.window_pace
+    ns_share, ns_minutes = look.no_show
 
     def remaining(code: str, elapsed: float) -> float:
         """What the ticket at the window still needs, given it has been there `elapsed` minutes."""
@@ -278,19 +471,34 @@ def _play(board: _Board, look: Outlook, rng: Optional[random.Random]) -> dict[in
         u = min(max(low + (1 - low) * rng.random(), 1e-12), 1 - 1e-12)
         return max(0.0, math.exp(mu + sigma * _NORMAL.inv_cdf(u)) - elapsed)
 
+    late, pause = look.late, look.pause
     heap, streak = [], {}
     for w in board.windows:
         free = w.back
+        if w.paused == "break":
+            # back at the break's end plus what this hall's clerks usually take; already late: soon
+            free = max(w.back + late * _spread(rng), min(1.0, late))
+        elif w.paused == "pause":
+            # an unplanned pause lasts what such pauses usually last here; one longer already, half that again
+            free = max(pause - w.paused_for, pause / 2) * _spread(rng)
         if w.current is not None:
-            free = max(free, remaining(w.current, w.elapsed))
+            free = max(free, remaining(w.current, w.elapsed) * pace.get(w.id, 1.0))
         heap.append((free, w.id))
         streak[w.id] = w.streak
     heapq.heapify(heap)
-    rates = {board.keys[c]: r for c, r in look.green_per_minute.items() if r > 0 and c in board.keys}
-    codes = {i: c for c, i in board.keys.items() if isinstance(c, str)}
+    keys = board.keys
+    rates = {keys[c]: r for c, r in look.green_per_minute.items() if r > 0 and c in keys}
+    codes = {i: c for c, i in keys.items() if isinstance(c, str)}
     arrivals = {i: rng.expovariate(r) for i, r in sorted(rates.items())} if rng is not None else {}
+    # Tickets that will come in front of some of today's: transfers (at their first ticket's place)
+    # and no-shows rejoining (behind the first `rejoin_after`), at the rates this hall has today.
+    moved = {keys[c]: ra for c, ra in look.transfers_per_minute.items() if ra[0] > 0 and c in keys}
+    back_in = {keys[c]: r for c, r in look.rejoins_per_minute.items() if r > 0 and c in keys}
+    overtakes = ([(rng.expovariate(ra[0]), i, "t") for i, ra in sorted(moved.items())]
+                 + [(rng.expovariate(r), i, "r") for i, r in sorted(back_in.items())]) if rng is not None else []
+    heapq.heapify(overtakes)
     gauss, exp = (rng.gauss if rng is not None else None), math.exp
-    breaks, ratio = board.breaks, board.ratio
+    breaks, ratio, after = board.breaks, board.ratio, board.rejoin_after
     calls: dict[int, float] = {}
     new_id = -1
     next_arrival = min(arrivals.values(), default=math.inf)
@@ -306,10 +514,20 @@ def _play(board: _Board, look: Outlook, rng: Optional[random.Random]) -> dict[in
                     at += rng.expovariate(rates[i])
                 arrivals[i] = at
             next_arrival = min(arrivals.values())
+        while overtakes and overtakes[0][0] <= free:
+            at, i, kind = heapq.heappop(overtakes)
+            line = lines[i][1]
+            if kind == "t":
+                insort(line, (2, at - moved[i][1], new_id, codes[i], None))
+                heapq.heappush(overtakes, (at + rng.expovariate(moved[i][0]), i, kind))
+            else:
+                line.insert(min(after, len(line)), (2, at, new_id, codes[i], None))
+                heapq.heappush(overtakes, (at + rng.expovariate(back_in[i]), i, kind))
+            new_id -= 1
         if wid in breaks:
             during = next((end for start, end in breaks[wid] if start <= free < end), None)
-            if during is not None:   # the clerk is on a scheduled break: back at its end
-                heapq.heappush(heap, (during, wid))
+            if during is not None:   # the clerk is on a scheduled break: back at its end and the usual lateness
+                heapq.heappush(heap, (during + late * _spread(rng), wid))
                 continue
         item = _take(tiers[wid], streak, wid, ratio)
         if item is None:
@@ -323,7 +541,11 @@ def _play(board: _Board, look: Outlook, rng: Optional[random.Random]) -> dict[in
                 heapq.heappush(heap, (free, wid))     # a probe only marks the time; it takes no window time
                 continue
         code = item[3]
-        heapq.heappush(heap, (free + (exp(gauss(mus[code], sigma)) if gauss else means[code]), wid))
+        if gauss:
+            took = ns_minutes if ns_share and rng.random() < ns_share else exp(gauss(mus[code], sigma))
+        else:
+            took = means[code] * (1 - ns_share) + ns_minutes * ns_share
+        heapq.heappush(heap, (free + took * pace.get(wid, 1.0), wid))
     return calls
 
 

@@ -49,6 +49,8 @@ class Hall:
         self.id_key = id_key
         self.devices = None  # the DeviceManager, when the app attached one
         self._forecast_cache: tuple = (None, None)   # (seq, minute) -> forecast; the clock moves it too
+        self._pauses: tuple = (None, [], {})       # (business day, today's ended pauses, window -> began): the estimate's
+        self._history: tuple = (None, None)        # (business day, estimate.History of recent weeks)
         self.store = store
         self.bus = bus or Bus()
         self.clock = clock
@@ -229,6 +231,7 @@ class Hall:
                 for w in change.windows):
             self._alarms_due = True
         seqs = self.store.commit(change, payloads, self.state.business_day)
+        self._note_pauses(change)
         apply(self.state, change)
         if self.raters:
             for t in change.tickets:
@@ -242,6 +245,52 @@ class Hall:
 
     def _roll(self) -> None:
         self.tick()
+
+    # -- what the estimate learns of this hall's pauses ---------------------------------
+
+    def _note_pauses(self, change: Change) -> None:
+        """Keep today's pauses (began, ended) for the estimate as windows pause and resume."""
+        day, ended, began = self._today_pauses()
+        for w in change.windows:
+            old = self.state.windows.get(w.id)
+            was = old is not None and old.status == "paused"
+            if w.status == "paused" and not was:
+                began[w.id] = w.since or self.clock()
+            elif was and w.status != "paused" and w.id in began:
+                at = began.pop(w.id)
+                if w.status == "open":     # a clerk who signs out while paused is not back: no length learned
+                    ended.append(estimate.pause_of(self.config, w.id, at, w.since or self.clock()))
+
+    def _today_pauses(self) -> tuple:
+        """Today's pauses, read from the day's log once (after a restart too), then kept as they come."""
+        day = self.state.business_day
+        if self._pauses[0] != day:
+            self._pauses = (day, *self._pauses_of(day))
+        return self._pauses
+
+    def _pauses_of(self, day) -> tuple[list, dict]:
+        ended, began, status = [], {}, {}
+        for at, wid, st in self.store.window_changes_of_day(day):
+            if st == "paused" and status.get(wid) != "paused":
+                began[wid] = at
+            elif st != "paused" and status.get(wid) == "paused" and wid in began:
+                since = began.pop(wid)
+                if st == "open":
+                    ended.append(estimate.pause_of(self.config, wid, since, at))
+            status[wid] = st
+        return ended, began
+
+    def _history_of(self, day) -> estimate.History:
+        """The same weekday of the last four weeks (read once a business day): the estimate's prior."""
+        if self._history[0] != day:
+            days = []
+            for weeks in range(1, 5):
+                past = day - timedelta(weeks=weeks)
+                tickets = self.store.tickets_of_day(past)
+                if tickets:
+                    days.append((weeks, tickets, self._pauses_of(past)[0]))
+            self._history = (day, estimate.learn_history(self.config, days))
+        return self._history[1]
 
     # -- electronic supervision (电子监察) ------------------------------------------------
 
@@ -629,6 +678,21 @@ class Hall:
         """
         return estimate.minutes_until(self._call_time(self._forecast(), t), self.clock())
 
+    def wait_range(self, t: Ticket) -> tuple[Optional[int], Optional[int]]:
+        """The likely range of this waiting ticket's wait in minutes (the sampled futures' 20th and 80th
+        percentiles; hall/estimate.py RANGE): (None, None) without an estimate, (low, None) when the
+        later futures do not reach it."""
+        return self._range_of(self._forecast(), t, self.clock())
+
+    @staticmethod
+    def _range_of(fc: estimate.Forecast, t: Ticket, now: datetime) -> tuple[Optional[int], Optional[int]]:
+        r = fc.ranges.get(t.id)
+        if r is None and t.id not in fc.order:
+            r = fc.probe_ranges.get(t.service)
+        if r is None:
+            return None, None
+        return estimate.minutes_until(r[0], now), estimate.minutes_until(r[1], now)
+
     @staticmethod
     def _call_time(fc: estimate.Forecast, t: Ticket) -> Optional[datetime]:
         """When the forecast expects `t` called; a ticket newer than the forecast gets the time of
@@ -700,6 +764,7 @@ class Hall:
         waiting tickets takes tens of milliseconds). Call it without holding the hall's lock.
         `off_loop`: play them in the helper process (the background worker under gevent).
         """
+        history = self._history_of(self.state.business_day)   # once a business day, before the lock
         with self._lock:
             # As of the start of this minute: every reader in the minute gets the same call times, so
             # the wait a kiosk button shows is the wait the ticket taken at that moment is told.
@@ -707,7 +772,10 @@ class Hall:
             key = (self.state.last_seq, now)
             if self._forecast_cache[0] == key:
                 return self._forecast_cache[1]
-            look = estimate.outlook(self.config, self.state.tickets.values(), now, self.config.queue.estimate_sample)
+            _, ended, began = self._today_pauses()
+            pauses = ended + [estimate.pause_of(self.config, wid, at, None) for wid, at in began.items()]
+            look = estimate.outlook(self.config, self.state.tickets.values(), now, self.config.queue.estimate_sample,
+                                    pauses, history)
             board = estimate.prepare(self.config, self.state, now)
         with self._forecast_lock:
             if self._forecast_cache[0] == key:
@@ -820,22 +888,24 @@ class Hall:
             for token, t in zip(tokens, chosen):
                 if t is None or t.service not in wanted:
                     continue
-                ahead, wait, count = 0, None, len(lines.get(t.service, ((), ()))[1])
+                ahead, wait, count, span = 0, None, len(lines.get(t.service, ((), ()))[1]), (None, None)
                 if t.status == WAITING:
                     ranked, keys = lines.get(t.service, ([], []))
                     ahead = (bisect.bisect_left(ranked, order[t.id]) if t.id in order
                              else bisect.bisect_left(keys, policy.calling_key(t)))
                     wait = estimate.minutes_until(self._call_time(fc, t), now)
+                    span = self._range_of(fc, t, now)
                 # What the phone shows of its own ticket; the line's length rides along with the
                 # next change (a new ticket behind it changes nothing for this citizen).
-                fingerprint = (t.status, t.service, t.window, len(t.calls), ahead, wait, t.finished_at,
+                fingerprint = (t.status, t.service, t.window, len(t.calls), ahead, wait, span, t.finished_at,
                                rating_screens.phone_fingerprint(self, t))
                 if known.get(token) == fingerprint:
                     continue
-                out[token] = (fingerprint, self._progress_json(t, ahead, wait, count))
+                out[token] = (fingerprint, self._progress_json(t, ahead, wait, count, span))
         return out
 
-    def _progress_json(self, t: Ticket, ahead: int, wait: Optional[int], waiting: int) -> dict:
+    def _progress_json(self, t: Ticket, ahead: int, wait: Optional[int], waiting: int,
+                       span: tuple = (None, None)) -> dict:
         window = self.config.window(t.window) if t.window else None
         rejoin_until = None
         if t.status == "no_show" and t.finished_at and t.business_day == self.state.business_day:
@@ -845,6 +915,7 @@ class Hall:
         from hall import rating_screens
         from hall.audiences import public_ticket
         return {"ticket": public_ticket(self.ser.ticket(t)), "ahead": ahead, "wait_minutes": wait,
+                "wait_low_minutes": span[0], "wait_high_minutes": span[1],
                 "waiting": waiting, "window_name": window.name if window else None,
                 "window_name_en": window.name_en if window else None,
                 "hall": {"name": self.config.name, "name_en": self.config.name_en},

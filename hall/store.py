@@ -670,6 +670,20 @@ class Store:
             return self._tickets(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE business_day = ? ORDER BY id",
                                  (day.isoformat(),))
 
+    def window_changes_of_day(self, day: date) -> list[tuple[datetime, int, str]]:
+        """(at, window, status) of each window change of a business day, in order: the estimate
+        learns from them how long this hall's pauses last."""
+        with self._lock:
+            rows = self.conn.execute("SELECT payload FROM events WHERE business_day = ? AND name = 'window_changed'"
+                                     " ORDER BY seq", (day.isoformat(),)).fetchall()
+        out = []
+        for (payload,) in rows:
+            e = json.loads(payload)
+            w, at = e.get("window") or {}, e.get("at")
+            if isinstance(w, dict) and isinstance(w.get("id"), int) and at:
+                out.append((datetime.fromisoformat(at), w["id"], w.get("status")))
+        return out
+
     def events_since(self, seq: int, limit: int = 1000) -> list[dict]:
         """The event log after `seq`, in order: what a display or the city link replays."""
         with self._lock:
