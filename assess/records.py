@@ -120,9 +120,12 @@ def case_to_json(case: CaseRecord) -> dict:
     return {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in asdict(case).items()}
 
 
+_CASE_FIELDS = frozenset(f.name for f in fields(CaseRecord))
+
+
 def case_from_json(d: dict) -> CaseRecord:
     """The case back from `case_to_json` (unknown keys are left out, so an older reader reads a newer record)."""
-    known = {f.name for f in fields(CaseRecord)}
+    known = _CASE_FIELDS
     out = {k: v for k, v in d.items() if k in known}
     for k in _CASE_DATES:
         out[k] = date.fromisoformat(out[k]) if out.get(k) else None
