@@ -1,0 +1,117 @@
+"""The city's figures of every hall are the hall's own: the same records on both sides, the same code.
+
+Three halls run real visits (tests/assess/test_replay.py's busy day, on two
+business days of two months, every kind of step, rating and case); each hall's
+rows go into the city's PostgreSQL tables; assess/figures.py and the star
+rating's citizens' part are computed from each side's records and compared
+exactly, for each hall and for all halls at once.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from assess.figures import FigureSettings, figures
+from assess.reader import Reader
+from assess.starbook import citizens_of_year
+from city.reader import CityReader
+from hall.clock import FakeClock
+from hall.hall import Hall
+from hall.store import Store
+from tests.assess.test_replay import busy_day
+from tests.city.citydb import city_conn, city_dsn  # noqa: F401 (fixtures)
+from tests.city.hallcopy import copy_hall
+from tests.conftest import TZ
+
+HALLS = ("town-east", "town-west", "village-3")
+START, END = date(2026, 11, 1), date(2026, 12, 31)
+TODAY = date(2026, 12, 15)
+
+
+@pytest.fixture(scope="module")
+def hall_files(tmp_path_factory, config_module):
+    """Each hall's file after a busy day in November and another in December."""
+    files = {}
+    for i, code in enumerate(HALLS):
+        clock = FakeClock(datetime(2026, 11, 26 + i, 9, 0, tzinfo=TZ))
+        store = Store(tmp_path_factory.mktemp(code) / "hallq.db")
+        hall = Hall(replace(config_module, code=code), store, clock=clock)
+        try:
+            busy_day(hall, clock, seed=7 + i)
+            clock.advance(seconds=(datetime(2026, 12, 8 + i, 9, 0, tzinfo=TZ) - clock()).total_seconds())
+            busy_day(hall, clock, seed=17 + i)
+        finally:
+            hall.bus.close()
+            store.close()
+        files[code] = store.path
+    return files
+
+
+@pytest.fixture(scope="module")
+def config_module():
+    from config import load_config
+    return load_config()
+
+
+@pytest.fixture
+def city(city_conn, hall_files):
+    for code, path in hall_files.items():
+        counts = copy_hall(path, code, city_conn)
+        assert counts["steps"] > 100 and counts["ratings"] > 40 and counts["cases"] >= 10
+    return city_conn
+
+
+def _months():
+    return [(date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 12, 1), date(2026, 12, 31))]
+
+
+@pytest.mark.parametrize("by", ["month", "window", "staff", "service", "matter", "day", ("staff", "window")])
+def test_every_halls_monthly_figures_in_the_city_equal_the_halls_own(city, hall_files, by):
+    settings = FigureSettings()
+    for code, path in hall_files.items():
+        for start, end in _months():
+            with Reader(path, code) as own:
+                mine = own.records(start, end)
+            theirs = CityReader(city, code).records(start, end)
+            assert theirs == mine                   # the records, field by field
+            a = figures(*mine, by=by, settings=settings, today=TODAY)
+            b = figures(*theirs, by=by, settings=settings, today=TODAY)
+            assert b == a
+            assert a and sum(r.tickets for r in a) > 20
+
+
+def test_all_halls_at_once_give_each_halls_figures_by_hall(city, hall_files):
+    settings = FigureSettings()
+    steps, ratings, cases = CityReader(city).records(START, END)
+    rows = {r.key: r for r in figures(steps, ratings, cases, by=("hall", "month"), settings=settings, today=TODAY)}
+    assert {k[0] for k in rows} == set(HALLS)
+    for code, path in hall_files.items():
+        with Reader(path, code) as own:
+            for r in figures(*own.records(START, END), by="month", settings=settings, today=TODAY):
+                assert rows[(code, r.key)] == replace(r, key=(code, r.key))
+    total = figures(steps, ratings, cases, by="total", settings=settings, today=TODAY)[0]
+    assert total.cases_overdue >= 3 and total.excluded >= 6 and total.transfers > 0 and total.no_shows > 0
+
+
+def test_the_star_ratings_citizens_part_in_the_city_equals_the_halls(city, hall_files):
+    settings = FigureSettings()
+    by_hall = CityReader(city).level_counts_by_hall(START, END)
+    for code, path in hall_files.items():
+        with Reader(path, code) as own:
+            mine = citizens_of_year(own, 2026, settings, TODAY, None)
+            assert own.star_inputs(2026) == CityReader(city, code).star_inputs(2026)
+            assert own.staff_names() == CityReader(city, code).staff_names()
+            assert own.level_counts(START, END) == by_hall[code]
+        assert citizens_of_year(CityReader(city, code), 2026, settings, TODAY, None) == mine
+        assert set(mine) == {"2026-11", "2026-12"}
+
+
+def test_a_hall_reader_sees_only_its_hall(city, hall_files):
+    steps, ratings, cases = CityReader(city, "town-west").records(START, END)
+    assert steps and ratings and cases
+    assert {r.hall for r in (*steps, *ratings, *cases)} == {"town-west"}
+    assert CityReader(city, "no-such-hall").records(START, END) == ([], [], [])
+    counts = CityReader(city).counts(START, END)
+    assert counts["steps"] == sum(CityReader(city, h).counts(START, END)["steps"] for h in HALLS)
