@@ -21,6 +21,9 @@ call's). Missed: an event whose `prev` is above the last seq its client knew,
 or a call a screen never got. Server memory is its resident set (VmRSS).
 
 Run: .venv/bin/python bench/bench_full_house.py     (about 8 minutes)
+     BENCH_SECONDS=1800 .venv/bin/python bench/bench_full_house.py   the long run (issue 13): 30 minutes,
+         with the percentiles of each 5-minute slice (BENCH_SLICE_SECONDS) and the server's memory
+         and threads every minute (BENCH_SAMPLE_SECONDS)
      BENCH_SECONDS=60 BENCH_SOCKETS=500 ... for a shorter look (not the figure).
 """
 from __future__ import annotations
@@ -46,6 +49,8 @@ from tests.server import ServerProcess
 SECONDS = float(os.environ.get("BENCH_SECONDS", "300"))
 ALONE_SECONDS = float(os.environ.get("BENCH_ALONE_SECONDS", "60"))
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "2000"))
+SLICE_SECONDS = float(os.environ.get("BENCH_SLICE_SECONDS", "300"))   # latency percentiles per slice
+SAMPLE_SECONDS = float(os.environ.get("BENCH_SAMPLE_SECONDS", "60"))  # server memory and threads every ...
 SCREENS, COUNTERS = 50, 20
 WINDOWS, KIOSKS = 20, 4
 CALL_EVERY_S = 4.0          # per window: 20 windows -> 5 calls/s
@@ -97,6 +102,7 @@ class Load:
         self.tokens_out = tokens_out      # new tickets' (token, service) to the socket process
         self.calls: list[tuple[float, str, str]] = []   # (t0, number, service)
         self.issues: list[float] = []     # latency in ms
+        self.issued_at: list[float] = []  # when each of those was asked for
         self.errors: list[str] = []
         self.idle = 0                     # call-next answered "queue_empty"
         self.stop = threading.Event()
@@ -157,6 +163,7 @@ class Load:
             else:
                 with self.lock:
                     self.issues.append(ms)
+                    self.issued_at.append(t0)
                 if record and self.tokens_out is not None:
                     self.tokens_out.put((r.json()["token"], code))
             next_at += every
@@ -395,6 +402,7 @@ def main() -> None:
         print(f"alone: {len(alone)} tickets issued, issue p50 {percentile(alone, 50):.1f} ms "
               f"p99 {alone_p99:.1f} ms", flush=True)
         load.issues.clear()
+        load.issued_at.clear()
         load.calls.clear()
 
         ctx = mp.get_context("spawn")
@@ -409,13 +417,19 @@ def main() -> None:
         print(f"{SOCKETS} sockets open: server {rss_start:.0f} MB, {threads_start} threads", flush=True)
         load.tokens_out = tokens
         mid = {}
+        samples = []      # (seconds into the run, MB, threads)
+        started = now()
+        sampling = threading.Event()
 
-        def sample_mid():
-            time.sleep(SECONDS / 2)
-            mid["rss"], mid["threads"] = rss_mb(pid), threads_of(pid)
-        sampler = threading.Thread(target=sample_mid)
+        def sample():
+            while not sampling.wait(min(SAMPLE_SECONDS, SECONDS / 2)):
+                samples.append((now() - started, rss_mb(pid), threads_of(pid)))
+                if "rss" not in mid and now() - started >= SECONDS / 2:
+                    mid["rss"], mid["threads"] = samples[-1][1], samples[-1][2]
+        sampler = threading.Thread(target=sample)
         sampler.start()
         load.run(SECONDS, record=True)
+        sampling.set()
         sampler.join()
         rss_end, threads_end = rss_mb(pid), threads_of(pid)
         time.sleep(1.0)
@@ -426,15 +440,18 @@ def main() -> None:
         server.stop()
 
     report(load, r, alone_p99, (rss_start, mid.get("rss", 0), rss_end),
-           (threads_start, mid.get("threads", 0), threads_end))
+           (threads_start, mid.get("threads", 0), threads_end), samples, started)
 
 
-def report(load: Load, r: dict, alone_p99: float, rss: tuple, threads: tuple) -> None:
+def report(load: Load, r: dict, alone_p99: float, rss: tuple, threads: tuple, samples: list,
+           started: float) -> None:
     screen_lat, missing_calls = [], 0
+    screen_at, phone_at = [], []          # (when the call was made, latency ms) for the slices
     for t0, number, _ in load.calls:
         got = r["screen_calls"].get(number, [])
         missing_calls += SCREENS - len(got)
         screen_lat += [(t - t0) * 1000 for t in got]
+        screen_at += [(t0, (t - t0) * 1000) for t in got]
     # Phones: each call, to the first message of each phone of that line still waiting then.
     call_at = {number: (t0, service, r["call_seq"].get(number)) for t0, number, service in load.calls}
     phone_service = r["phone_service"]
@@ -461,6 +478,7 @@ def report(load: Load, r: dict, alone_p99: float, rss: tuple, threads: tuple) ->
             if first is None or first < t0:
                 continue
             phone_lat.append((first - t0) * 1000)
+            phone_at.append((t0, (first - t0) * 1000))
     issue = load.issues
     print(f"{len(load.calls)} calls and {len(issue)} tickets in {SECONDS:.0f} s with {r['connected']} sockets "
           f"({SCREENS} screens, {COUNTERS} counters, the rest phones); refused connections: {len(r['refused'])}"
@@ -480,9 +498,35 @@ def report(load: Load, r: dict, alone_p99: float, rss: tuple, threads: tuple) ->
           f"p99={alone_p99:.1f} ms without ({p99 / alone_p99:.2f}x)")
     print(f"server memory: {rss[0]:.0f} MB at start, {rss[1]:.0f} MB in the middle, {rss[2]:.0f} MB at the end; "
           f"threads {threads[0]}, {threads[1]}, {threads[2]}")
+    if SECONDS >= 2 * SLICE_SECONDS:
+        print_slices(started, screen_at, phone_at, list(zip(load.issued_at, load.issues)))
+    if samples:
+        print("server memory and threads over the run: " +
+              ", ".join(f"{t / 60:.0f} min {mb:.0f} MB/{n}" for t, mb, n in samples))
+        after = [mb for t, mb, _ in samples if t >= SLICE_SECONDS] or [mb for _, mb, _ in samples]
+        print(f"after the first {SLICE_SECONDS / 60:.0f} minutes (warm-up) the server's memory moved within "
+              f"{min(after):.0f}..{max(after):.0f} MB ({max(after) - min(after):.0f} MB); "
+              f"threads at most {max(n for _, _, n in samples)}")
     missed = r["missed"]
     print(f"events missed: screens {missed['screens']}, counters {missed['counters']}, phones {missed['phones']}")
     print(f"full_house_call_to_screen_p99={percentile(screen_lat, 99):.1f} ms")
+
+
+def print_slices(started: float, screen_at: list, phone_at: list, issue_at: list) -> None:
+    """The latency percentiles of each SLICE_SECONDS of the run: the long run's figures over time."""
+    print(f"per {SLICE_SECONDS / 60:.0f}-minute slice (ms):   screens p50   p99 | phones p99 | issue p99")
+    n = int(SECONDS // SLICE_SECONDS)
+    for i in range(n):
+        lo, hi = started + i * SLICE_SECONDS, started + (i + 1) * SLICE_SECONDS
+
+        def part(pairs):
+            return [ms for t, ms in pairs if lo <= t < hi]
+        sc, ph, iss = part(screen_at), part(phone_at), part(issue_at)
+
+        def pct(v, q):
+            return f"{percentile(v, q):6.1f}" if v else "     —"
+        print(f"  {i * SLICE_SECONDS / 60:3.0f}–{(i + 1) * SLICE_SECONDS / 60:<3.0f} min"
+              f"                {pct(sc, 50)} {pct(sc, 99)} |   {pct(ph, 99)} |   {pct(iss, 99)}")
 
 
 if __name__ == "__main__":
