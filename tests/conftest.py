@@ -14,6 +14,8 @@ from hall.store import Store
 
 TZ = ZoneInfo("Asia/Shanghai")
 PASSWORD = "secret-pw-1"
+# The city's PostgreSQL fixtures (city_dsn: one server for the whole session; city_conn), for tests/city and e2e.
+pytest_plugins = ["tests.city.citydb"]
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from hall.clock import FakeClock
 from hall.hall import Hall
 from hall.store import Store
 from tests.assess.test_replay import busy_day
-from tests.city.citydb import city_conn, city_dsn  # noqa: F401 (fixtures)
 from tests.city.hallcopy import copy_hall
 from tests.conftest import TZ
 

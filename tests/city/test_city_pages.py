@@ -11,7 +11,6 @@ from assess.figures import FigureSettings, figures
 from city import accounts, book
 from city.reader import CityReader
 from tests.city.cityfixture import add_hall, busy_hall, star_year
-from tests.city.citydb import city_conn, city_dsn  # noqa: F401 (fixtures)
 from tests.city.pageapp import make_app
 from tests.conftest import TZ
 

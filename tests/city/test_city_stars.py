@@ -8,7 +8,6 @@ import pytest
 
 from city import book
 from tests.city.cityfixture import MONTHS, STAR_YEAR, VERDICTS, add_hall, star_year
-from tests.city.citydb import city_conn, city_dsn  # noqa: F401 (fixtures)
 from tests.conftest import TZ
 
 TODAY = date(2026, 1, 20)

@@ -16,7 +16,6 @@ import requests
 from assess import vendor
 from city import accounts
 from tests.city.cityfixture import add_hall, busy_hall, star_year
-from tests.city.citydb import city_conn, city_dsn  # noqa: F401 (fixtures)
 from tests.conftest import TZ
 from tests.server import ROOT, free_port
 
