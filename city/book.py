@@ -9,6 +9,7 @@ A hall that has sent no configuration yet is figured with the defaults.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Optional
@@ -19,9 +20,11 @@ from assess.starbook import STATUS_NAMES, citizens_of_counts, year_json_of
 from city.reader import CityReader
 from config import load_config, parse_config
 from hall import cases as case_rules
+from hall.errors import ConfigError
 from hall.model import HallConfig
 from hall.workdays import Workdays
 
+log = logging.getLogger(__name__)
 TIERS = ("city", "township", "village")
 TIER_NAMES = {"city": ("市中心", "City centre"), "township": ("镇（街道）中心", "Township centre"),
               "village": ("村级中心", "Village centre")}
@@ -64,7 +67,14 @@ def _config(code: str, version: Optional[int], text: Optional[str]) -> HallConfi
         return _DEFAULT
     key = (code, version)
     if key not in _CONFIGS:
-        _CONFIGS[key] = parse_config(text, source=f"{code} v{version}")
+        try:
+            _CONFIGS[key] = parse_config(text, source=f"{code} v{version}")
+        except ConfigError as exc:
+            # A hall newer than the city may send keys the city does not know yet: its figures are then
+            # worked out on the defaults rather than not at all, and the log says so once.
+            log.warning("hall %s: configuration version %s cannot be read here (%s); figured on the defaults",
+                        code, version, exc)
+            _CONFIGS[key] = _config(code, None, None)
     return _CONFIGS[key]
 
 

@@ -22,7 +22,7 @@ def _quoted(columns: str) -> str:
 
 
 def copy_hall(db: Path, hall_code: str, conn: psycopg.Connection) -> dict[str, int]:
-    """Copy the hall file `db`'s steps, ratings, cases, star inputs, staff names and latest
+    """Copy the hall file `db`'s steps, ratings, cases, alarms, star inputs, staff names and latest
     configuration into the city's tables as hall `hall_code`; how many rows of each."""
     src = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True)
     counts = {}
@@ -50,5 +50,12 @@ def copy_hall(db: Path, hall_code: str, conn: psycopg.Connection) -> dict[str, i
                 cur.execute("INSERT INTO config_versions (hall_code, version, at, config) VALUES (%s, %s, %s, %s)",
                             (hall_code, *row))
         counts["star_months"] = len(rows)
+        alarms = src.execute("SELECT id, kind, subject, business_day, raised_at, acknowledged_by, acknowledged_at,"
+                             " cleared_at FROM alarms").fetchall()
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO alarms (hall_code, id, kind, subject, business_day, raised_at,"
+                            " acknowledged_by, acknowledged_at, cleared_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                            [(hall_code, *r) for r in alarms])
+        counts["alarms"] = len(alarms)
     src.close()
     return counts

@@ -58,7 +58,7 @@ def config_module():
 def city(city_conn, hall_files):
     for code, path in hall_files.items():
         counts = copy_hall(path, code, city_conn)
-        assert counts["steps"] > 100 and counts["ratings"] > 40 and counts["cases"] >= 10
+        assert counts["steps"] > 100 and counts["ratings"] > 40 and counts["cases"] >= 10 and counts["alarms"] > 0
     return city_conn
 
 
@@ -94,7 +94,7 @@ def test_all_halls_at_once_give_each_halls_figures_by_hall(city, hall_files):
     assert total.cases_overdue >= 3 and total.excluded >= 6 and total.transfers > 0 and total.no_shows > 0
 
 
-def test_the_star_ratings_citizens_part_in_the_city_equals_the_halls(city, hall_files):
+def test_the_star_ratings_citizens_part_inputs_names_and_alarms_in_the_city_equal_the_halls(city, hall_files):
     settings = FigureSettings()
     by_hall = CityReader(city).level_counts_by_hall(START, END)
     for code, path in hall_files.items():
@@ -103,6 +103,7 @@ def test_the_star_ratings_citizens_part_in_the_city_equals_the_halls(city, hall_
             assert own.star_inputs(2026) == CityReader(city, code).star_inputs(2026)
             assert own.staff_names() == CityReader(city, code).staff_names()
             assert own.level_counts(START, END) == by_hall[code]
+            assert own.alarms(START, END) == CityReader(city, code).alarms(START, END)
         assert citizens_of_year(CityReader(city, code), 2026, settings, TODAY, None) == mine
         assert set(mine) == {"2026-11", "2026-12"}
 
