@@ -333,6 +333,7 @@ def work_out(config: HallConfig, board: Optional["_Board"], now: datetime, look:
     spans: dict[int, tuple[float, float]] = {}
     if futures <= 0:
         picked = plain
+        spans = {tid: (m, m) for tid, m in plain.items()}     # one future: no range to speak of
     else:
         seen: dict[int, list[float]] = {}
         for run in range(futures):

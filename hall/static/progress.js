@@ -19,6 +19,7 @@
       "progress.cancelled": "此号已取消", "progress.expired": "此号已过期，请重新取号",
       "progress.people": "{n} 人", "progress.minutes": "约 {n} 分钟", "progress.no_window": "暂无窗口",
       "progress.soon": "马上", "progress.offline": "连接中断，正在重新连接…",
+      "progress.range": "多半在 {low}–{high} 分钟", "progress.range_open": "至少 {low} 分钟",
       "progress.transferred": "已转至 {service}",
       "progress.priority": "优先 · {name}", "progress.appointment": "预约 · 时段内优先叫号",
       "progress.keep_open": "此页面会自动更新，无需刷新",
@@ -35,6 +36,7 @@
       "progress.cancelled": "This ticket was cancelled", "progress.expired": "This ticket expired; please take a new one",
       "progress.people": "{n}", "progress.minutes": "about {n} min", "progress.no_window": "no window open",
       "progress.soon": "now", "progress.offline": "Connection lost, reconnecting…",
+      "progress.range": "likely {low}–{high} min", "progress.range_open": "at least {low} min",
       "progress.transferred": "Moved to {service}",
       "progress.priority": "Priority · {name}", "progress.appointment": "Appointment · called first in your slot",
       "progress.keep_open": "This page updates by itself; no need to reload",
@@ -90,6 +92,13 @@
     $("ahead").textContent = t("progress.people", {n: last.ahead});
     $("wait").textContent = last.wait_minutes === null ? t("progress.no_window")
       : last.wait_minutes === 0 ? t("progress.soon") : t("progress.minutes", {n: last.wait_minutes});
+    // The likely range beside the figure: the 20th to 80th percentile of the sampled futures.
+    var low = last.wait_low_minutes, high = last.wait_high_minutes, range = $("wait-range");
+    range.hidden = last.wait_minutes === null || low === null || low === undefined || (high !== null && high === low);
+    range.textContent = range.hidden ? "" : high === null ? t("progress.range_open", {low: low})
+      : t("progress.range", {low: low, high: high});
+    range.setAttribute("data-low", range.hidden ? "" : String(low));
+    range.setAttribute("data-high", range.hidden || high === null ? "" : String(high));
     $("rejoin").hidden = !last.rejoin_until;
     $("keep").hidden = tk.status !== "waiting" && tk.status !== "called" && tk.status !== "serving";
     drawRating();

@@ -1,6 +1,9 @@
 """The phone page: a ticket taken at the kiosk, followed on a phone through its QR code."""
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -52,4 +55,49 @@ def test_the_phone_page_follows_the_ticket_until_it_is_called_without_a_reload(h
         expect(phone.locator("#headline")).to_have_text("已办结，感谢您的耐心")
         assert phone.evaluate("window.__notReloaded") is True
     finally:
+        clerk.post("/api/logout")
+
+
+def test_the_phone_page_shows_the_likely_range_beside_the_estimate(hall_server, open_page, api):
+    """A line at a single window (D: window 6 only): the phone shows 约 N 分钟 and beside it the likely
+    range of the sampled futures (their 20th to 80th percentile), in Chinese first, then in English."""
+    clerk = api()
+    clerk.sign_in("zhang", PASSWORD, window=6)
+    citizen = api()
+    numbers = []
+    try:
+        for _ in range(4):
+            numbers.append(citizen.issue("D")["number"])
+        # the server works forecasts out in the background: wait for one that knows window 6 is open
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            d = next(s for s in citizen.get("/api/state")["services"] if s["code"] == "D")
+            if d["wait_minutes"] is not None and d["wait_minutes"] > 0:
+                break
+            time.sleep(0.2)
+        answer = citizen.post("/api/tickets", {"service": "D"}, expect=201)
+        numbers.append(answer["ticket"]["number"])
+        # the kiosk's answer carries the range too
+        assert answer["wait_low_minutes"] is not None and answer["wait_minutes"] is not None
+        assert answer["wait_low_minutes"] <= answer["wait_minutes"]
+        assert answer["wait_high_minutes"] is None or answer["wait_minutes"] <= answer["wait_high_minutes"]
+        phone = open_page(hall_server.url + f"/t/{answer['token']}", *PHONE)
+        expect(phone.locator("#number")).to_have_text(numbers[-1])
+        rng = phone.locator("#wait-range")
+        expect(rng).to_be_visible()
+        expect(rng).to_have_text(re.compile(r"^(多半在 \d+–\d+ 分钟|至少 \d+ 分钟)$"))
+        shown = phone.evaluate("""() => ({wait: document.getElementById('wait').textContent,
+            low: document.getElementById('wait-range').dataset.low,
+            high: document.getElementById('wait-range').dataset.high})""")
+        wait = int(re.search(r"\d+", shown["wait"]).group())
+        assert int(shown["low"]) <= wait and (shown["high"] == "" or wait <= int(shown["high"])), shown
+        phone.locator('.lang-toggle [data-lang="en"]').click()
+        expect(rng).to_have_text(re.compile(r"^(likely \d+–\d+ min|at least \d+ min)$"))
+        phone.locator('.lang-toggle [data-lang="zh"]').click()
+        expect(rng).to_have_text(re.compile(r"^(多半在|至少)"))
+    finally:
+        for number in numbers:            # leave the shared hall's D line as it was
+            clerk.post("/api/windows/6/call", {"ticket": number})
+            clerk.post("/api/windows/6/start")
+            clerk.post("/api/windows/6/finish")
         clerk.post("/api/logout")
