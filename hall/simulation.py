@@ -58,6 +58,10 @@ class DayPlan:
     recall_minutes: float = 1.0                  # between recalls of a citizen who does not come
     window_opens: dict[int, time] = field(default_factory=dict)   # when staff sign in; others stay closed
     breaks: tuple[tuple[int, time, float], ...] = ()   # (window, due at, minutes): taken once the window is free
+    pauses: tuple[tuple[int, time, float], ...] = ()   # the same, unannounced (reason "other"): the hall is not told
+    transfers: dict[str, str] = field(default_factory=dict)   # service -> the service a transferred ticket goes on to
+    transfer_share: float = 0.0                  # tickets of such a service sent on after their service there
+    rejoin_share: float = 0.0                    # no-shows who come back (过号重排) a few minutes later
     seed: int = 1
 
 
@@ -74,6 +78,9 @@ class TicketRecord:
     called_seq: Optional[int] = None     # the hall's event seq of its first call
     window: Optional[int] = None
     no_show: bool = False
+    naive: Optional[float] = None        # the simple arithmetic at issue: people ahead / open windows x configured mean
+    low: Optional[int] = None            # the likely range at issue (Hall.wait_range)
+    high: Optional[int] = None
 
     @property
     def wait(self) -> Optional[float]:
@@ -164,7 +171,10 @@ class _Day:
         self.refused: list[tuple[datetime, str, str]] = []
         self.pauses: list[tuple[int, datetime, datetime]] = []
         self.idle: set[int] = set()              # open windows with nobody to call
-        self.break_due: dict[int, float] = {}    # window -> minutes of a break it takes when next free
+        self.break_due: dict[int, tuple] = {}    # window -> (minutes, reason) of a break it takes when next free
+        self.next_minutes: dict[str, float] = {}  # ticket -> its service time at the next window (transferred)
+        self.rng = random.Random(f"{plan.seed}-visits")   # transfers and rejoins
+        self.came_back: set[str] = set()          # no-shows who rejoined: this time they come
 
     def _at(self, t: time) -> datetime:
         return datetime.combine(self.plan.day, t, self.tz)
@@ -177,7 +187,9 @@ class _Day:
         for wid, at in sorted(self.plan.window_opens.items()):
             self._push(self._at(at), "open", wid)
         for wid, at, minutes in self.plan.breaks:
-            self._push(self._at(at), "break_due", (wid, minutes))
+            self._push(self._at(at), "break_due", (wid, minutes, "break"))
+        for wid, at, minutes in self.plan.pauses:
+            self._push(self._at(at), "break_due", (wid, minutes, "other"))
         for when, arrival in self._arrivals():
             self._push(when, "arrive", arrival)
         while self.heap:
@@ -233,31 +245,71 @@ class _Day:
         except HallError as err:          # a quota or an hour the plan did not allow for
             self.refused.append((self.clock.now, a.service, err.code))
             return
+        low, high = self.hall.wait_range(t)
         self.records[t.number] = TicketRecord(
             number=t.number, service=t.service, priority=t.priority, issued_at=t.issued_at,
-            issued_seq=self.hall.state.last_seq, estimate=self.hall.wait_minutes(t), no_show=a.no_show)
+            issued_seq=self.hall.state.last_seq, estimate=self.hall.wait_minutes(t), no_show=a.no_show,
+            naive=self._naive(t), low=low, high=high)
         self.arrival_of[t.number] = a
         for wid in sorted(self.idle):
             self._call(wid)
 
+    def _naive(self, t) -> float:
+        """What most systems tell (DOMAIN.md): people ahead / windows open for the service x its configured mean
+        (one window when none is open just now)."""
+        windows = sum(1 for w in self.config.windows if t.service in w.services
+                      and self.hall.state.windows.get(w.id) is not None and self.hall.state.windows[w.id].status == "open")
+        return self.hall.ahead_of(t) / max(1, windows) * self.config.service(t.service).average_minutes
+
     def _on_walked_up(self, wid: int) -> None:
         t = self.hall.start(wid)
-        self._push(self.clock.now + timedelta(minutes=self.arrival_of[t.number].service_minutes), "finish", wid)
+        minutes = self.next_minutes.pop(t.number, None)
+        if minutes is None:
+            minutes = self.arrival_of[t.number].service_minutes
+            onward = self.plan.transfers.get(t.service)
+            if onward and self.rng.random() < self.plan.transfer_share:
+                # served here, then sent on: its time at the next service drawn like that service's
+                self.next_minutes[t.number] = self._service_time(onward, self.rng)
+        self._push(self.clock.now + timedelta(minutes=minutes), "finish", wid)
+
+    def _service_time(self, code: str, rng: random.Random) -> float:
+        s = self.config.service(code)
+        mean = (self.plan.service_minutes or {}).get(code, s.average_minutes)
+        sigma = self.plan.service_sigma
+        return rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
 
     def _on_finish(self, wid: int) -> None:
-        self.hall.finish(wid)
+        ws = self.hall.state.windows[wid]
+        t = self.hall.state.tickets.get(ws.current) if ws.current is not None else None
+        if t is not None and t.number in self.next_minutes and not t.steps:
+            self.hall.transfer(wid, self.plan.transfers[t.service])
+            for other in sorted(self.idle):
+                self._call(other)
+        else:
+            self.hall.finish(wid)
         self._free(wid)
 
     def _on_recall(self, wid: int) -> None:
         t = self.hall.recall(wid)
         if t.status == NO_SHOW:           # recalled as often as the hall allows
+            if self.rng.random() < self.plan.rejoin_share:
+                self._push(self.clock.now + timedelta(minutes=self.rng.uniform(2, 15)), "rejoin", t.number)
             self._free(wid)
         else:
             self._push(self.clock.now + timedelta(minutes=self.plan.recall_minutes), "recall", wid)
 
+    def _on_rejoin(self, number: str) -> None:
+        try:
+            self.hall.rejoin(number)
+        except HallError:
+            return
+        self.came_back.add(number)
+        for wid in sorted(self.idle):
+            self._call(wid)
+
     def _on_break_due(self, arg) -> None:
-        wid, minutes = arg
-        self.break_due[wid] = minutes
+        wid, minutes, reason = arg
+        self.break_due[wid] = (minutes, reason)
         if wid in self.idle:
             self._free(wid)
 
@@ -271,8 +323,9 @@ class _Day:
         """The window has nobody at it: take a due break, else call the next ticket."""
         if wid in self.break_due:
             self.idle.discard(wid)
-            self.hall.pause(wid, "break")
-            back = self.clock.now + timedelta(minutes=self.break_due.pop(wid))
+            minutes, reason = self.break_due.pop(wid)
+            self.hall.pause(wid, reason)
+            back = self.clock.now + timedelta(minutes=minutes)
             self.pauses.append((wid, self.clock.now, back))
             self._push(back, "resume", wid)
             return
@@ -289,11 +342,12 @@ class _Day:
         self.idle.discard(wid)
         seq = self.hall.state.last_seq
         rec = self.records[t.number]
-        rec.called_at, rec.called_seq, rec.window = self.clock.now, seq, wid
+        if rec.called_at is None:         # its first call: what the estimate at issue told
+            rec.called_at, rec.called_seq, rec.window = self.clock.now, seq, wid
         self.calls[wid].append(CallRecord(number=t.number, service=t.service, priority=t.priority,
                                           at=self.clock.now, seq=seq))
         a = self.arrival_of[t.number]
-        if a.no_show:
+        if a.no_show and t.number not in self.came_back:
             self._push(self.clock.now + timedelta(minutes=self.plan.recall_minutes), "recall", wid)
         else:
             self._push(self.clock.now + timedelta(minutes=a.walk_minutes), "walked_up", wid)
