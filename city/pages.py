@@ -6,7 +6,8 @@ Server-rendered, zh-CN first with English beside it (as the hall's assessment
 pages write it), large type for a supervision room's screen, charts drawn by
 the locally served Apache ECharts (assess/vendor.py). Every page needs a city
 account (city/accounts.py); without one it is the sign-in form. What is shown
-is city/book.py's, which is assess/'s code over the city's records.
+is city/book.py's, which is assess/'s code over the city's records, worked out
+in a helper process under gevent (city/offline.py) so the halls' ingest never waits behind a page.
 `init_app(app)` registers the blueprint; the app names its database in
 `app.config["HALLQ_CITY_DSN"]` (else the environment's HALLQ_CITY_DSN).
 """
@@ -23,8 +24,9 @@ from flask import (Blueprint, abort, current_app, g, redirect, render_template, 
 
 from assess import vendor
 from assess.period import LEVEL_NAMES, month_range
-from city import accounts, book
+from city import accounts, book, offline
 from city.reader import connect
+from hall.offloop import run_off_loop
 from hall.screens import SHARED_STATIC
 from hall.errors import HallError
 
@@ -68,6 +70,11 @@ def _close_db(_exc=None) -> None:
 
 def _now() -> datetime:
     return datetime.now(CHINA)
+
+
+def _off(fn, *args):
+    """A page's figures from city/offline.py, in the "city" helper process under gevent."""
+    return run_off_loop(fn, _dsn(), *args, helper="city")
 
 
 @bp.app_template_filter("city_rate")
@@ -180,8 +187,8 @@ def echarts():
 def overview_page():
     """Every hall: tier, link state, how far behind its records are, and today's figures."""
     now = _now()
-    halls = book.halls(db(), now)
-    rows = book.overview(db(), halls, now.date())
+    view = _off(offline.overview, now)
+    halls, rows = view["halls"], view["rows"]
     chart = {"labels": [r["hall"].name for r in rows], "tickets": [r["row"].tickets for r in rows],
              "served": [r["row"].served for r in rows]}
     totals = {k: sum(getattr(r["row"], k) for r in rows) for k in ("tickets", "served", "bad", "cases_overdue")}
@@ -203,11 +210,11 @@ def _month_arg(today: date) -> tuple[str, date, date]:
 def hall_page(code):
     """One hall's month by window and by staff, with its daily trend."""
     now = _now()
-    hall = next((h for h in book.halls(db(), now) if h.code == code), None)
-    if hall is None:
-        return _page("city/missing.html", 404, code=code[:40])
     month, start, end = _month_arg(now.date())
-    data = book.hall_figures(db(), hall, start, end, now.date())
+    view = _off(offline.hall, code[:40], start, end, now)
+    if view is None:
+        return _page("city/missing.html", 404, code=code[:40])
+    hall, data = view["hall"], view["data"]
     chart = {"labels": [label[0] for label, _ in data["window"]],
              "served": [r.served for _, r in data["window"]],
              "satisfaction": [None if r.satisfaction is None else round(100 * r.satisfaction, 1)
@@ -225,7 +232,7 @@ def rankings_page():
     figure = request.args.get("figure") or "satisfaction"
     if by not in ("window", "staff") or figure not in book.RANK_FIGURES:
         abort(400)
-    rows = book.rankings(db(), book.halls(db(), now), start, end, by, figure, now.date())
+    rows = _off(offline.rankings, start, end, by, figure, now)
     return _page("city/rankings.html", rows=rows, by=by, figure=figure, month=month, rank_names=RANK_NAMES)
 
 
@@ -237,7 +244,7 @@ def cases_page():
     status = request.args.get("status") or "open"
     if status not in {f for f, _, _ in CASE_FILTERS}:
         abort(400)
-    rows = book.cases(db(), book.halls(db(), now), now.date(), status)
+    rows = _off(offline.cases, status, now)
     return _page("city/cases.html", rows=rows, status=status, filters=CASE_FILTERS, level_names=LEVEL_NAMES,
                  status_names=_case_status_names())
 
@@ -258,7 +265,7 @@ def stars_page():
             raise ValueError
     except ValueError:
         abort(400)
-    rows = book.stars(db(), book.halls(db(), now), year, now.date())
+    rows = _off(offline.stars, year, now)
     months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
     chart = {"labels": [r["hall"].name for r in rows],
              "five_star": [r["year"]["verdict"]["five_star"] for r in rows],
