@@ -137,3 +137,25 @@ CREATE TABLE IF NOT EXISTS steps_default PARTITION OF steps DEFAULT;
 CREATE TABLE IF NOT EXISTS ratings_default PARTITION OF ratings DEFAULT;
 CREATE TABLE IF NOT EXISTS cases_default PARTITION OF cases DEFAULT;
 CREATE TABLE IF NOT EXISTS alarms_default PARTITION OF alarms DEFAULT;
+
+-- The ingest side (city/ingest.py): each hall's signing key and how far the city has its event log;
+-- a hall's record is stored once, keyed by the hall's event seq (a resend is harmless); a signed
+-- request's nonce is kept for the timestamp window, so the same request sent again is refused.
+ALTER TABLE halls ADD COLUMN IF NOT EXISTS key text;          -- HMAC-SHA256 key, hex (never logged)
+ALTER TABLE halls ADD COLUMN IF NOT EXISTS last_seq bigint NOT NULL DEFAULT 0;
+ALTER TABLE halls ADD COLUMN IF NOT EXISTS last_received_at timestamptz;
+CREATE TABLE IF NOT EXISTS ingest (
+    hall_code text NOT NULL,
+    seq bigint NOT NULL,
+    v integer NOT NULL,                    -- the record's payload version (hall/sender.py PAYLOAD_VERSION)
+    event text NOT NULL,
+    committed_at timestamptz NOT NULL,     -- when the hall committed it
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (hall_code, seq)
+);
+CREATE TABLE IF NOT EXISTS nonces (
+    hall_code text NOT NULL,
+    nonce text NOT NULL,
+    at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (hall_code, nonce)
+);
