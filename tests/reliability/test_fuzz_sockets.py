@@ -155,3 +155,19 @@ def final_checks(server) -> None:
     # python-socketio logs a traceback for an event frame without data ("42/hall,", its _handle_event
     # reads data[0] of None) and goes on serving that socket: a library fault, in docs/reliability.md.
     print(f"library tracebacks in the server's log: {log.count('Traceback')}")
+
+
+def test_an_empty_websocket_frame_ends_that_connection_without_a_traceback(server):
+    """What the fuzz found first: engine.io raised out of its websocket handler, a traceback per frame."""
+    before = server.log.read_text(errors="replace").count("Traceback")
+    ws = websocket.create_connection(server.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
+                                     timeout=5, suppress_origin=True)
+    ws.recv()
+    ws.send("")
+    ws.settimeout(1)
+    with pytest.raises((websocket.WebSocketException, ConnectionError, OSError)):
+        for _ in range(10):       # the server reads no more of it: closed, or silent until engine.io's ping timeout
+            ws.recv()
+    ws.close()
+    still_serving(server)
+    assert server.log.read_text(errors="replace").count("Traceback") == before
