@@ -24,13 +24,13 @@ ROLE_NAMES = {"staff": "工作人员", "manager": "管理人员", "admin": "系�
 
 
 @bp.app_template_filter("assess_rate")
-def _rate(value) -> str:
-    """A rate as the pages write it: 95.2%, or — with nothing to divide."""
+def rate_text(value) -> str:
+    """A rate as the pages write it: 95.2%, or — with nothing to divide (the city's pages too)."""
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
 @bp.app_template_filter("assess_time")
-def _time(value) -> str:
+def time_text(value) -> str:
     """Seconds as m:ss (h:mm:ss past an hour), or —."""
     if value is None:
         return "—"

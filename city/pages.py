@@ -24,6 +24,7 @@ from flask import (Blueprint, abort, current_app, g, redirect, render_template, 
 
 from assess import vendor
 from assess.period import LEVEL_NAMES, month_range
+from assess.views import rate_text, time_text
 from city import accounts, book, offline
 from city.reader import connect
 from hall.offloop import run_off_loop
@@ -77,19 +78,9 @@ def _off(fn, *args):
     return run_off_loop(fn, _dsn(), *args, helper="city")
 
 
-@bp.app_template_filter("city_rate")
-def _rate(value) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
-@bp.app_template_filter("city_time")
-def _time(value) -> str:
-    """Seconds as m:ss (h:mm:ss past an hour), or —."""
-    if value is None:
-        return "—"
-    s = round(value)
-    h, rest = divmod(s, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+# Rates and times written as the hall's assessment pages write them.
+bp.add_app_template_filter(rate_text, "city_rate")
+bp.add_app_template_filter(time_text, "city_time")
 
 
 @bp.app_template_filter("city_lag")
