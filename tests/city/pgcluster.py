@@ -8,6 +8,7 @@ temporary directory on a Unix socket only, as an unprivileged user: the
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -27,7 +28,10 @@ class Cluster:
     """initdb + pg_ctl start in a temporary directory; `dsn` once started; `stop()` removes it all."""
 
     def __init__(self, port: int = 0):
-        self.dir = Path(tempfile.mkdtemp(prefix="hallq-city-pg-"))
+        # As root, in the postgres account's home: the server must reach its directory, and a temp
+        # directory's parents are not always open to it (a process here once left /tmp 0700).
+        base = pwd.getpwnam("postgres").pw_dir if os.geteuid() == 0 else None
+        self.dir = Path(tempfile.mkdtemp(prefix="hallq-city-pg-", dir=base))
         self.port = port or 20000 + os.getpid() % 20000
         self.dsn = f"host={self.dir} port={self.port} user=hallq dbname=hallq_city"
 
