@@ -76,8 +76,18 @@ class Watcher:
             pass
 
 
-def _without(d: dict, *keys) -> dict:
-    return {k: v for k, v in d.items() if k not in keys}
+# What the clock alone moves, with no event: the time of the answer, and the estimated waits (they
+# count the minutes already served at each window). Two views of one seq differ only there.
+CLOCK_FIELDS = ("now", "prev", "wait_minutes")
+
+
+def _stable(value):
+    """A JSON value without the fields the clock moves."""
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items() if k not in CLOCK_FIELDS}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
 
 
 def _differences(a, b, path="") -> list[str]:
@@ -330,7 +340,7 @@ class Day:
                 seen = http_view()
                 if snap.get("seq") != seen.get("seq"):
                     continue                      # the hall's ticker moved on in between: ask again
-                diff = _differences(_without(snap, "now", "prev"), _without(seen, "now", "prev"))
+                diff = _differences(_stable(snap), _stable(seen))
                 if diff:
                     raise Lost(f"socket {watcher.auth['audience']} resynchronised to another state than "
                                f"HTTP's (socket != HTTP): {diff}")
