@@ -47,6 +47,24 @@ def busy_hall(conn, tmp_path, config, code: str, days: list[date], seed: int) ->
     copy_hall(store.path, code, conn)
 
 
+SUPERVISOR = ("supervisor", "王督查", "city-pass-1")     # the pages' tests' city account: username, name, password
+
+
+def three_tiers(conn, tmp_path, config) -> None:
+    """What the pages' tests show: a city centre and a township centre (offline two hours) with today's busy
+    day (the township also a month ago, whose ledger case is overdue now), a village never connected, the
+    fixture year of star ratings, and the city account SUPERVISOR."""
+    from city import accounts
+    today = datetime.now(TZ).date()
+    add_hall(conn, "demo-city", "市行政服务中心", "city", lag=3)
+    add_hall(conn, "town-east", "东镇便民服务中心", "township", parent="demo-city", link="offline", lag=7200)
+    add_hall(conn, "village-3", "三村便民服务中心", "village", parent="town-east", link="never")
+    busy_hall(conn, tmp_path, config, "demo-city", [today], seed=3)
+    busy_hall(conn, tmp_path, config, "town-east", [today - timedelta(days=30), today], seed=5)
+    star_year(conn)
+    accounts.add_account(conn, *SUPERVISOR)
+
+
 # -- the fixture year of star ratings, by hand ---------------------------------------------
 
 # Each kind of month: (self-assessment of every aspect, inspection score or None, ratings by level,

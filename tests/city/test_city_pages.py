@@ -3,30 +3,23 @@ and each page shows what assess/'s code gives over the city's records."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from assess.figures import FigureSettings, figures
-from city import accounts, book
+from city import book
 from city.reader import CityReader
-from tests.city.cityfixture import add_hall, busy_hall, star_year
+from tests.city.cityfixture import SUPERVISOR, three_tiers
 from tests.city.pageapp import make_app
 from tests.conftest import TZ
 
-PASSWORD = "city-pass-1"
+PASSWORD = SUPERVISOR[2]
 
 
 @pytest.fixture
 def city(city_conn, tmp_path, config):
-    today = datetime.now(TZ).date()
-    add_hall(city_conn, "demo-city", "市行政服务中心", "city", lag=3)
-    add_hall(city_conn, "town-east", "东镇便民服务中心", "township", parent="demo-city", link="offline", lag=7200)
-    add_hall(city_conn, "village-3", "三村便民服务中心", "village", parent="town-east", link="never")
-    busy_hall(city_conn, tmp_path, config, "demo-city", [today], seed=3)
-    busy_hall(city_conn, tmp_path, config, "town-east", [today - timedelta(days=30), today], seed=5)
-    star_year(city_conn)
-    accounts.add_account(city_conn, "supervisor", "王督查", PASSWORD)
+    three_tiers(city_conn, tmp_path, config)
     return city_conn
 
 

@@ -8,33 +8,22 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
 
 import pytest
 import requests
 
 from assess import vendor
-from city import accounts
-from tests.city.cityfixture import add_hall, busy_hall, star_year
-from tests.conftest import TZ
+from tests.city.cityfixture import SUPERVISOR, three_tiers
 from tests.server import ROOT, free_port
 
 pytestmark = pytest.mark.browser
-PASSWORD = "city-pass-1"
+PASSWORD = SUPERVISOR[2]
 
 
 @pytest.fixture
 def city_site(city_conn, city_dsn, tmp_path):
     from config import load_config
-    today = datetime.now(TZ).date()
-    config = load_config()
-    add_hall(city_conn, "demo-city", "市行政服务中心", "city", lag=2)
-    add_hall(city_conn, "town-east", "东镇便民服务中心", "township", parent="demo-city", link="offline", lag=7200)
-    add_hall(city_conn, "village-3", "三村便民服务中心", "village", parent="town-east", link="never")
-    busy_hall(city_conn, tmp_path, config, "demo-city", [today], seed=3)
-    busy_hall(city_conn, tmp_path, config, "town-east", [today - timedelta(days=30), today], seed=5)
-    star_year(city_conn)
-    accounts.add_account(city_conn, "supervisor", "王督查", PASSWORD)
+    three_tiers(city_conn, tmp_path, load_config())
     port = free_port()
     log = open(tmp_path / "city.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "tests.city.pageapp", "--dsn", city_dsn, "--port", str(port)],
