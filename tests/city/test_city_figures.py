@@ -9,7 +9,7 @@ exactly, for each hall and for all halls at once.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
