@@ -44,7 +44,7 @@ from tests.city.pgcluster import Cluster, reset  # noqa: E402
 YEAR = 2025
 SEED = 14
 TZ = ZoneInfo("Asia/Shanghai")
-SCHEMA = Path(os.environ.get("HALLQ_CITY_SCHEMA") or ROOT / "city" / "schema.sql")
+SCHEMA = ROOT / "city" / "schema.sql"
 TIERS = [("city", 1, 3900, 20)] + [("township", 20, 250, 5)] + [("village", 50, 20, 1)]   # tier, halls, tickets/day, windows
 LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
 LEVEL_WEIGHTS = (0.80, 0.135, 0.045, 0.014, 0.006)

@@ -14,7 +14,7 @@ import pytest
 from city.reader import connect
 from tests.city.pgcluster import Cluster, reset
 
-SCHEMA = Path(os.environ.get("HALLQ_CITY_SCHEMA") or Path(__file__).resolve().parents[2] / "city" / "schema.sql")
+SCHEMA = Path(__file__).resolve().parents[2] / "city" / "schema.sql"
 
 
 @pytest.fixture(scope="session")
