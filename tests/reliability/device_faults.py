@@ -6,8 +6,8 @@ port. Each round pulls one wire while the windows go on calling (so calls happen
 is dark), puts it back, feeds random bytes down it from the device's side, and checks: the
 server answered every request, every device on the wire is back online on the board's device
 list (/api/state `devices`), each window strip shows its window's current call again and the
-main screen the newest call. Once, the printer runs out of paper: the ticket issued then is
-listed for reprint.
+main screen the newest call, a keypad's or the wireless remote's key calls a ticket again.
+Once, the printer runs out of paper: the ticket issued then is listed for reprint.
 At the end the hall's own fault record (its `device_changed` events, what the board and the
 device_fault alarm are built from) must count exactly the faults injected, device by device.
 
@@ -20,8 +20,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.reliability.harness import (ACCOUNTS, MAIN_SCREEN, WINDOWS, Person, ReliableHall,
-                                       SimulatedDevices)
+from tests.reliability.harness import (ACCOUNTS, MAIN_SCREEN, WINDOWS, WIRELESS_REMOTE, WIRELESS_WINDOW,
+                                       Person, ReliableHall, SimulatedDevices)
 
 WIRES = ("printer", "led", "rs485", "wireless")
 OK_STATES = ("online",)
@@ -149,6 +149,38 @@ class Hour:
         self.traffic(self.rng.randint(1, 3))
         if wire == "led":
             self.check_strips()
+        elif wire in ("rs485", "wireless"):
+            self.press_works(wire)
+
+    def free_window(self, w: int) -> None:
+        """Window `w` with nothing at it and a ticket waiting for it."""
+        for _ in range(3):
+            status = (self.window(w)["current"] or {}).get("status")
+            if status is None:
+                break
+            self._ok("make_free", self.clerks[w].post(f"/api/windows/{w}/{'start' if status == 'called' else 'finish'}"))
+        self._ok("issue", self.kiosk.post("/api/tickets", {"service": "B" if w in (3, 4) else "A"}))
+
+    def window(self, w: int) -> dict:
+        return next(x for x in self.state()["windows"] if x["id"] == w)
+
+    def press_works(self, wire: str, timeout: float = 30) -> None:
+        """A key pressed on the device after its replug reaches the hall: the window calls."""
+        w = WIRELESS_WINDOW if wire == "wireless" else self.rng.choice(WINDOWS)
+        self.free_window(w)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if wire == "wireless":
+                self.devices.wireless.press(WIRELESS_REMOTE, 1)      # key 1: call
+            else:
+                self.devices.keypads.press(w, "call")
+            until = time.monotonic() + 3
+            while time.monotonic() < until:
+                if self.window(w)["current"] is not None:
+                    self.requests[f"{wire}_key_called"] += 1
+                    return
+                time.sleep(0.1)
+        raise AssertionError(f"a {wire} key press at window {w} after the replug called nothing")
 
     def paper_out(self) -> str:
         """The roll runs out: the ticket issued now is listed for reprint."""
