@@ -7,15 +7,24 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 SYSTEM_PACKAGES := chromium fonts-noto-cjk libvlc5 vlc-plugin-base espeak-ng sox postgresql
+PG_DIR := .pg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench system venv clean
+.PHONY: demo test bench system venv clean pg pg-stop
 
-demo: venv
-	$(VENV)/bin/hallq demo $(ARGS)
+demo: venv pg
+	@HALLQ_CITY_DSN="$$($(PY) -m city.localpg $(PG_DIR))" $(VENV)/bin/hallq demo $(ARGS)
 
-test: venv
-	$(PY) -m pytest -q $(ARGS)
+test: venv pg
+	@HALLQ_CITY_DSN="$$($(PY) -m city.localpg $(PG_DIR))" $(PY) -m pytest -q $(ARGS)
+
+# The city's PostgreSQL (三级联动): a cluster in $(PG_DIR), made and started as an unprivileged user
+# on a Unix socket there (city/localpg.py); instant when it runs already. `make pg-stop` stops it.
+pg: venv
+	@$(PY) -m city.localpg $(PG_DIR) >/dev/null
+
+pg-stop:
+	@$(PY) -m city.localpg --stop $(PG_DIR)
 
 bench: venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -126,6 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--config", type=Path, default=None,
                         help="the hall file: the hall's code, names and figure settings (default: the hall's own "
                              "configuration in its database, else the embedded one)")
+    from city.cli import add_parser as add_city_parser
+    add_city_parser(sub, common)
     return p
 
 
@@ -169,6 +171,9 @@ def main(argv=None) -> int:
             return _purge(args, data_dir)
         if args.command == "report":
             return _report(args, data_dir)
+        if args.command == "city":
+            from city.cli import run as city_run
+            return city_run(args, data_dir)
         if args.command == "serve":
             return _serve(args, data_dir, demo=False)
         if args.command == "demo":
