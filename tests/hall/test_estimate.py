@@ -352,3 +352,17 @@ def test_no_ticket_is_without_an_estimate_while_a_window_that_serves_it_is_signe
                 assert h.wait_minutes(t) is not None, (step, t.number)
                 low, high = h.wait_range(t)
                 assert low is not None and low <= h.wait_minutes(t) <= (high if high is not None else 10 ** 6)
+
+
+def test_the_phones_progress_carries_the_likely_range_around_the_figure(tmp_path):
+    """What the phone room is sent (Hall.progress_many, as push.py sends it) holds the range too."""
+    h = line_at(tmp_path, "C", 5, 5)
+    last = h.state.waiting()[-1]
+    p = h.progress(last.token)
+    assert p["wait_minutes"] is not None
+    assert p["wait_low_minutes"] < p["wait_minutes"] < p["wait_high_minutes"], p
+    (_, pushed), = h.progress_many([last.token]).values()
+    assert (pushed["wait_low_minutes"], pushed["wait_high_minutes"]) == (p["wait_low_minutes"], p["wait_high_minutes"])
+    h.close_window(5)                      # nobody serves C: no figure, no range
+    p = h.progress(last.token)
+    assert p["wait_minutes"] is None and p["wait_low_minutes"] is None and p["wait_high_minutes"] is None
