@@ -6,6 +6,7 @@ docs/config.md describes every key.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -338,7 +339,9 @@ class _Table:
         self.source, self.key, self.data, self.label = source, key, data, label
         for k in data:
             if k not in allowed:
-                raise ConfigError(f"{source}: {self._where(k)} is not a known key; expected one of {sorted(allowed)}.",
+                # A key TOML needs quotes for is shown quoted, so a newline in it cannot break the sentence.
+                shown = k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
+                raise ConfigError(f"{source}: {self._where(shown)} is not a known key; expected one of {sorted(allowed)}.",
                                   field=self.path(k))
 
     def _where(self, name: str) -> str:

@@ -121,3 +121,13 @@ def _random_texts(tmp_path, capsys, text):
 def test_random_text_as_a_hall_file_is_refused_in_one_sentence(tmp_path, capsys):
     _random_texts(tmp_path, capsys)
 
+
+
+def test_a_key_with_a_newline_is_refused_on_one_line(tmp_path, capsys):
+    """What the fuzz found: an unknown key was named raw, and a newline in it broke the sentence in two."""
+    path = tmp_path / "hall.toml"
+    path.write_text(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8") + '\n[backup]\n"keep\\ndays" = 1\n',
+                    encoding="utf-8")
+    assert main(["check-config", str(path)]) == 2
+    assert capsys.readouterr().err == (f'hallq: configuration error: {path}: backup."keep\\ndays" is not a known key; '
+                                       "expected one of ['at', 'directory', 'keep'].\n")
