@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.errors import ConfigError
 from hall.model import (DEFAULT_BAD_REASONS, AlarmRules, AppointmentRules, BackupRules, CalendarRules, HallConfig, Matter,
-                        NotifyRules, PriorityCategory, PrivacyRules, QueueRules, RatingReason, RatingRules, Service,
+                        NotifyRules, PriorityCategory, CityLink, PrivacyRules, QueueRules, RatingReason, RatingRules, Service,
                         Window)
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("hall.toml")
@@ -56,8 +56,8 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: is not a table of sections; expected [hall], [[services]], [[windows]]...")
     t = _Table(source, "", data, {"hall", "services", "windows", "queue", "appointments", "notify", "devices",
-                                  "ratings", "calendar", "alarms", "privacy", "backup"})
-    hall = t.table("hall", {"name", "name_en", "timezone", "addresses", "code"})
+                                  "ratings", "calendar", "alarms", "privacy", "backup", "city"})
+    hall = t.table("hall", {"name", "name_en", "timezone", "addresses", "code", "tier", "parent"})
     code = hall.text("code", "hall")
     if not _HALL_CODE.match(code):
         hall.fail("code", code, "a short code of letters, digits, - and _ such as \"xinhe-town\" (the hall's name in the city's records)")
@@ -95,7 +95,8 @@ def parse_data(data: dict, source: str = "<data>") -> HallConfig:
                       privacy=PrivacyRules(keep_days=t.table("privacy", {"keep_days"}, optional=True).integer(
                           "keep_days", 180, 1, 3650)),
                       backup=_backup(t.table("backup", {"directory", "at", "keep"}, optional=True)),
-                      code=code, source=source)
+                      code=code, tier=_tier(hall), parent=_parent(hall, code),
+                      city=_city(t.table("city", {"url", "key_file", "batch"}, optional=True)), source=source)
     _check_keep_days(config, source)
     return config
 
@@ -112,6 +113,42 @@ def _check_keep_days(config: HallConfig, source: str) -> None:
         if keep < days:
             raise ConfigError(f"{source}: privacy.keep_days = {keep} is not allowed; expected at least {days}, as "
                               f"{key} needs ({why}).", field="privacy.keep_days")
+
+
+TIERS = ("city", "township", "village")
+
+
+def _tier(hall: "_Table") -> str:
+    """[hall] tier: the hall's place in the three tiers (三级便民服务体系)."""
+    tier = hall.get("tier", "city")
+    if tier not in TIERS:
+        hall.fail("tier", tier, "one of \"city\" (市行政服务中心), \"township\" (镇乡(街道)365便民服务中心) or "
+                  "\"village\" (村级便民服务中心)")
+    return tier
+
+
+def _parent(hall: "_Table", code: str) -> Optional[str]:
+    """[hall] parent: the code of the hall above this one (a village's township, a township's city)."""
+    parent = hall.get("parent", None)
+    if parent is not None and not (isinstance(parent, str) and _HALL_CODE.match(parent) and parent != code):
+        hall.fail("parent", parent, "the code of the hall above this one, such as \"xinhe-town\" (not its own code)")
+    return parent
+
+
+def _city(c: "_Table") -> CityLink:
+    """[city]: the link to the city centre (hall/sender.py); off while no url is given."""
+    url = c.get("url", None)
+    if url is not None:
+        parsed = urlparse(url) if isinstance(url, str) else None
+        if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path not in ("", "/"):
+            c.fail("url", url, "the city centre's address, such as \"https://city.example:8100\" (no path)")
+    key_file = c.get("key_file", None)
+    if key_file is not None and not (isinstance(key_file, str) and key_file.strip() and "\0" not in key_file):
+        c.fail("key_file", key_file, "the file holding the hall's key, such as \"/etc/hallq/city.key\"")
+    if url is not None and key_file is None:
+        c.fail("key_file", None, "the file holding the key hallq city hall add printed (the city refuses an unsigned hall)")
+    return CityLink(url=url.rstrip("/") if url else None, key_file=key_file.strip() if key_file else None,
+                    batch=c.integer("batch", 500, 1, 5000))
 
 
 def _backup(b: "_Table") -> BackupRules:

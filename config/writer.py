@@ -24,7 +24,8 @@ import tomli_w
 from hall.model import HallConfig, Window
 
 # HallConfig fields that are not a section of their own: [hall]'s keys, and what only runs.
-_HALL_KEYS = {"name": "name", "name_en": "name_en", "timezone": "timezone", "code": "code", "origins": "addresses"}
+_HALL_KEYS = {"name": "name", "name_en": "name_en", "timezone": "timezone", "code": "code", "origins": "addresses",
+              "tier": "tier", "parent": "parent"}
 _NOT_WRITTEN = {"source"}
 # Fields that only the running hall has: a service removed while its tickets are open (hall/reconfigure.py).
 _RUNNING_ONLY = {"retired"}
@@ -45,7 +46,8 @@ def config_data(config: HallConfig) -> dict:
         if f.name in _NOT_WRITTEN:
             continue
         if f.name in _HALL_KEYS:
-            out["hall"][_HALL_KEYS[f.name]] = _value(value)
+            if value is not None:         # TOML has no null: [hall] parent left out is None
+                out["hall"][_HALL_KEYS[f.name]] = _value(value)
         elif f.name == "services":
             out["services"] = [_record(s) for s in value if s.code not in retired]
         elif f.name == "windows":

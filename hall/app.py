@@ -65,6 +65,9 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
         # The nightly backup of [backup] in the configuration in force (hall/backup.py): none while it names no folder.
         from hall.backup import start_nightly
         app.extensions["hallq_backups"] = start_nightly(hall, data_dir)
+        # The link to the city centre of [city] (三级联动, hall/sender.py): none while it names no url.
+        from hall.sender import start_link
+        app.extensions["hallq_city_link"] = start_link(config, Path(data_dir))
 
     from hall.devices import build_devices
     manager = build_devices(hall, config.devices if devices is None else devices, data_dir)

@@ -194,6 +194,16 @@ class PrivacyRules:
 
 
 @dataclass(frozen=True)
+class CityLink:
+    """[city]: where the hall sends its records (三级联动, hall/sender.py); no link while `url` is not given.
+    The key is read from `key_file`, never kept in the configuration (which is versioned, exported
+    and shown to admins)."""
+    url: Optional[str] = None         # the city centre's address, such as "https://city.example:8100"
+    key_file: Optional[str] = None    # the file holding the key `hallq city hall add` printed
+    batch: int = 500                  # records per request
+
+
+@dataclass(frozen=True)
 class BackupRules:
     """The nightly backup the server takes of its own database (hall/backup.py); none while
     `directory` is not given. `keep` is how many of its nightly files are kept, newest first."""
@@ -221,6 +231,9 @@ class HallConfig:
     privacy: PrivacyRules = PrivacyRules()
     backup: BackupRules = BackupRules()
     code: str = "hall"                 # the hall's code in the city's records (三级联动)
+    tier: str = "city"                 # city, township or village: the hall's place in the three tiers
+    parent: Optional[str] = None       # the code of the hall above it (a village's township)
+    city: CityLink = CityLink()
     source: str = "<embedded>"
 
     def service(self, code: str) -> Optional[Service]:

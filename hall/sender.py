@@ -267,3 +267,25 @@ def read_status(data_dir: Path) -> Optional[dict]:
         return json.loads((Path(data_dir) / "city_link.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def start_link(config, data_dir: Path) -> Optional[Sender]:
+    """The sender of the configuration's [city] link, running in a thread of the hall server; None
+    when the hall has no link. The key file is relative to the data directory unless absolute."""
+    link = getattr(config, "city", None)
+    if link is None or not link.url:
+        return None
+    key_path = Path(link.key_file)
+    if not key_path.is_absolute():
+        key_path = Path(data_dir) / key_path
+    try:
+        key = key_path.read_text(encoding="utf-8").strip()
+        bytes.fromhex(key)
+    except (OSError, ValueError):
+        log.error("城市链接未启动：读不到密钥文件 %s。 (The city link is not started: the key file %s cannot be read.)",
+                  key_path, key_path)
+        return None
+    sender = Sender(Path(data_dir) / "hallq.db", config.code, link.url, key, batch=link.batch,
+                    status_path=Path(data_dir) / "city_link.json")
+    threading.Thread(target=sender.run, name="hall-city-link", daemon=True).start()
+    return sender
