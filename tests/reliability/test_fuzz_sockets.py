@@ -6,7 +6,8 @@ the engine.io layer under it random frames over a raw websocket and random polli
 each example the server process is alive, `/api/state` answers 200, no HTTP answer was a 5xx, and
 at the end a well-behaved screen still gets its snapshot and the server's log has no traceback.
 
-CI runs FUZZ_EXAMPLES examples of each (about a minute); the long run, about an hour:
+CI runs FUZZ_EXAMPLES examples of each (about a minute), the same ones each run (derandomized, as
+tests/test_schemathesis.py); the long run draws new ones, about an hour:
 
     HALLQ_FUZZ_LONG=1 .venv/bin/python -m pytest -q tests/reliability/test_fuzz_sockets.py
 """
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.slow
 
 LONG = os.environ.get("HALLQ_FUZZ_LONG") == "1"
 FUZZ_EXAMPLES = 8000 if LONG else 60      # the long run: about an hour on the 2-core machine
-SETTINGS = settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+SETTINGS = settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=not LONG,
                     suppress_health_check=list(HealthCheck))
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
