@@ -2,6 +2,7 @@
 
     hallq city serve [--dsn DSN] [--host H] [--port P]     the city's service (ingest and pages)
     hallq city hall add CODE --name N --tier T [--parent P] register a hall; prints its new key once
+    hallq city account add NAME [--name 显示名]             a city account for the pages (password on stdin)
     hallq city send --code C --url URL [--key-file F]       send this hall's log to the city until stopped
 
 The DSN is taken from --dsn or HALLQ_CITY_DSN, a hall's key from --key-file or HALLQ_CITY_KEY:
@@ -35,6 +36,13 @@ def add_parser(sub, common) -> None:
     add.add_argument("--key-file", type=Path, default=None,
                      help="use the key in this file instead of a new one (and print nothing)")
     add.add_argument("--dsn", default=None)
+    account = csub.add_parser("account", parents=[common], help="the city's accounts, which its pages need")
+    asub = account.add_subparsers(dest="account_command", required=True)
+    aadd = asub.add_parser("add", parents=[common],
+                           help="add a city account or give it a new name and password (read from standard input)")
+    aadd.add_argument("username")
+    aadd.add_argument("--name", default=None, help="the name the pages show (default: the username)")
+    aadd.add_argument("--dsn", default=None)
     send = csub.add_parser("send", parents=[common], help="send this hall's records to the city until stopped")
     send.add_argument("--code", required=True, help="the hall's code, as the city registered it")
     send.add_argument("--url", required=True, help="the city's address, such as http://city.example:8100")
@@ -83,6 +91,23 @@ def run(args, data_dir: Path) -> int:
             print(f"已登记大厅 {args.code}：把上面的密钥放进该大厅的密钥文件，只显示这一次。"
                   f" (Hall {args.code} registered: put the key above in the hall's key file; it is shown only once.)",
                   file=sys.stderr)
+        return 0
+    if args.city_command == "account":
+        from city import accounts
+        from city.reader import connect
+        from hall.cli import read_password
+        password = read_password(args.username, f"hallq city account add {args.username}")
+        if password is None:
+            return 2
+        dsn = _dsn(args)
+        city_app.ensure_schema(dsn)
+        conn = connect(dsn)
+        try:
+            accounts.add_account(conn, args.username, args.name or args.username, password)
+        finally:
+            conn.close()
+        print(f"hallq: 市中心账号 {args.username} 已保存，可登录 /city/。"
+              f" (City account {args.username} saved: it signs in at /city/.)")
         return 0
     if args.city_command == "send":
         import logging

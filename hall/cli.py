@@ -136,6 +136,24 @@ REPORT_SLICES = ("staff", "window", "service", "matter", "hall", "day", "month")
 REPORT_FORMATS = ("table", "csv", "xlsx")
 
 
+def read_password(username: str, command: str) -> Optional[str]:
+    """A new password for `username`: typed twice at a terminal, else the first line of standard input.
+    None (the reason said on stderr) when the two differ or nothing was given; `command` is the
+    command to show in the example of piping one in."""
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {username}: ")
+        if getpass.getpass("Again: ") != password:
+            print("hallq: the two passwords differ; nothing was changed.", file=sys.stderr)
+            return None
+        return password
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print(f"hallq: 没有读到密码：请在终端里运行并按提示输入，或用管道输入，例如 echo '新密码' | {command}。"
+              f" (No password was given: run it in a terminal and type it when asked, or pipe it in.)",
+              file=sys.stderr)
+        return None
+    return password
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command in ("serve", "demo"):
@@ -246,19 +264,9 @@ def _user(args, data_dir: Path) -> int:
               f" (Account {args.username} removed in {data_dir}: it can no longer sign in;"
               f" its tickets and ratings keep the username.)")
         return 0
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {args.username}: ")
-        if getpass.getpass("Again: ") != password:
-            print("hallq: the two passwords differ; nothing was changed.", file=sys.stderr)
-            return 2
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            print(f"hallq: 没有读到密码：请在终端里运行并按提示输入，或用管道输入，例如 "
-                  f"echo '新密码' | hallq user add {args.username} --role {args.role}。"
-                  f" (No password was given: run it in a terminal and type it when asked, or pipe it in.)",
-                  file=sys.stderr)
-            return 2
+    password = read_password(args.username, f"hallq user add {args.username} --role {args.role}")
+    if password is None:
+        return 2
     accounts.put(store, args.username, args.name or args.username, args.role, password, system_now(),
                  by=accounts.cli_actor())
     print(f"hallq: account {args.username} ({args.role}) saved in {data_dir}.")

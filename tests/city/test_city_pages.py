@@ -3,6 +3,8 @@ and each page shows what assess/'s code gives over the city's records."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
@@ -11,7 +13,7 @@ from assess.figures import FigureSettings, figures
 from city import book
 from city.reader import CityReader
 from tests.city.cityfixture import SUPERVISOR, three_tiers
-from tests.city.pageapp import make_app
+from city.app import create_app
 from tests.conftest import TZ
 
 PASSWORD = SUPERVISOR[2]
@@ -25,7 +27,7 @@ def city(city_conn, tmp_path, config):
 
 @pytest.fixture
 def client(city, city_dsn):
-    return make_app(city_dsn).test_client()
+    return create_app(city_dsn).test_client()
 
 
 def sign_in(client, password=PASSWORD):
@@ -123,3 +125,19 @@ def test_the_star_page_shows_each_township_centres_year_and_verdict(client):
     assert re.search(r'data-hall="town-reward" data-verdict="reward"', page)
     assert "2025-07-28" in page
     assert 'data-hall="village-3"' not in page and 'data-hall="demo-city"' not in page
+
+
+def test_hallq_city_account_add_makes_an_account_the_pages_let_in(city, city_dsn):
+    from tests.server import ROOT
+    cmd = [sys.executable, "-m", "hall.cli", "city", "account", "add", "inspector", "--name", "李督查", "--dsn", city_dsn]
+    out = subprocess.run(cmd, cwd=ROOT, input="insp-pass-2\n", capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "insp-pass-2" not in out.stdout + out.stderr
+    client = create_app(city_dsn).test_client()
+    page = client.get("/city/").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    r = client.post("/city/signin", data={"username": "inspector", "password": "insp-pass-2", "csrf": csrf})
+    assert r.status_code == 302
+    assert "李督查" in client.get("/city/").get_data(as_text=True)
+    refused = subprocess.run(cmd, cwd=ROOT, input="", capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "没有读到密码" in refused.stderr

@@ -1,5 +1,6 @@
 """Browser tests of the city's pages: Chromium signs in, reads the overview, drills into a hall's windows
-and staff, and reads the township centres' star ratings, against the city's real PostgreSQL."""
+and staff, and reads the township centres' star ratings, served by `hallq city serve` on the city's real
+PostgreSQL."""
 from __future__ import annotations
 
 import os
@@ -26,7 +27,7 @@ def city_site(city_conn, city_dsn, tmp_path):
     three_tiers(city_conn, tmp_path, load_config())
     port = free_port()
     log = open(tmp_path / "city.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "tests.city.pageapp", "--dsn", city_dsn, "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "hall.cli", "city", "serve", "--dsn", city_dsn, "--port", str(port)],
                             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
