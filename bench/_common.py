@@ -5,6 +5,8 @@ import atexit
 import shutil
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,3 +42,41 @@ def percentile(values, p: float) -> float:
     lo = int(k)
     hi = min(lo + 1, len(values) - 1)
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def issue_concurrently(url: str, kiosks: int, per_kiosk: int, services) -> tuple[list[str], list[float], float]:
+    """`kiosks` threads each POST `per_kiosk` tickets to `url` (/api/tickets) over keep-alive, cycling through
+    `services`, after one warm-up ticket: (numbers, each request's seconds, elapsed seconds). A refusal ends the bench."""
+    import requests
+    numbers: list[str] = []
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def kiosk(k: int) -> None:
+        s = requests.Session()
+        mine, times = [], []
+        for i in range(per_kiosk):
+            a = time.perf_counter()
+            r = s.post(url, json={"service": services[(k + i) % len(services)]})
+            times.append(time.perf_counter() - a)
+            if r.status_code != 201:
+                with lock:
+                    errors.append(r.text)
+                return
+            mine.append(r.json()["ticket"]["number"])
+        with lock:
+            numbers.extend(mine)
+            latencies.extend(times)
+
+    requests.post(url, json={"service": services[0]}).raise_for_status()  # warm up
+    threads = [threading.Thread(target=kiosk, args=(k,)) for k in range(kiosks)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise SystemExit(f"a kiosk was refused: {errors[0]}")
+    return numbers, latencies, elapsed

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
-import requests
-
-from _common import percentile, scratch_dir, start_server
+from _common import issue_concurrently, percentile, scratch_dir, start_server
 
 KIOSKS = 8
 PER_KIOSK = 150
@@ -81,35 +78,7 @@ def issue_through_the_server(synchronous: str) -> tuple[float, float, float]:
     os.environ["HALLQ_SQLITE_SYNCHRONOUS"] = synchronous      # the server process inherits it
     server = start_server()
     try:
-        url = server.url + "/api/tickets"
-        latencies: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-
-        def kiosk(k: int) -> None:
-            s = requests.Session()
-            mine = []
-            for i in range(PER_KIOSK):
-                a = time.perf_counter()
-                r = s.post(url, json={"service": SERVICES[(k + i) % len(SERVICES)]})
-                mine.append(time.perf_counter() - a)
-                if r.status_code != 201:
-                    with lock:
-                        errors.append(r.text)
-                    return
-            with lock:
-                latencies.extend(mine)
-
-        requests.post(url, json={"service": "A"}).raise_for_status()   # warm up
-        threads = [threading.Thread(target=kiosk, args=(k,)) for k in range(KIOSKS)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - t0
-        if errors:
-            raise SystemExit(f"a kiosk was refused: {errors[0]}")
+        _, latencies, elapsed = issue_concurrently(server.url + "/api/tickets", KIOSKS, PER_KIOSK, SERVICES)
         return len(latencies) / elapsed, percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
     finally:
         server.stop()
