@@ -32,8 +32,13 @@ def add_hall(conn, code: str, name: str, tier: str, parent=None, link: str = "on
 def busy_hall(conn, tmp_path, config, code: str, days: list[date], seed: int) -> None:
     """A real hall `code` through tests/assess/test_replay.py's busy day on each of `days` (09:00), its rows
     then copied into the city's tables."""
+    copy_hall(hall_file(tmp_path / code / "hallq.db", config, code, days, seed), code, conn)
+
+
+def hall_file(path, config, code: str, days: list[date], seed: int):
+    """A real hall's file at `path` after the busy day on each of `days` (09:00); its path."""
     clock = FakeClock(datetime(days[0].year, days[0].month, days[0].day, 9, 0, tzinfo=TZ))
-    store = Store(tmp_path / code / "hallq.db")
+    store = Store(path)
     hall = Hall(replace(config, code=code), store, clock=clock)
     try:
         for i, d in enumerate(days):
@@ -44,7 +49,7 @@ def busy_hall(conn, tmp_path, config, code: str, days: list[date], seed: int) ->
     finally:
         hall.bus.close()
         store.close()
-    copy_hall(store.path, code, conn)
+    return store.path
 
 
 SUPERVISOR = ("supervisor", "王督查", "city-pass-1")     # the pages' tests' city account: username, name, password
