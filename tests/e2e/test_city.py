@@ -3,19 +3,13 @@ and staff, and reads the township centres' star ratings, served by `hallq city s
 PostgreSQL."""
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
-import requests
 
 from assess import vendor
 from tests.city.cityfixture import SUPERVISOR, three_tiers
-from tests.server import ROOT, free_port
+from tests.city.cityserver import CityServer
 
 pytestmark = pytest.mark.browser
 PASSWORD = SUPERVISOR[2]
@@ -25,23 +19,9 @@ PASSWORD = SUPERVISOR[2]
 def city_site(city_conn, city_dsn, tmp_path):
     from config import load_config
     three_tiers(city_conn, tmp_path, load_config())
-    port = free_port()
-    log = open(tmp_path / "city.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "hall.cli", "city", "serve", "--dsn", city_dsn, "--port", str(port)],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(url + "/healthz", timeout=1).ok:
-                break
-        except requests.RequestException:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "city.log").read_text(errors="replace")[-2000:])
-            time.sleep(0.1)
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(10)
+    server = CityServer(city_dsn, tmp_path / "city.log").start()
+    yield server.url
+    server.stop()
 
 
 def signed_in(open_page, url):
