@@ -9,7 +9,7 @@ exactly, for each hall and for all halls at once.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
@@ -17,12 +17,8 @@ from assess.figures import FigureSettings, figures
 from assess.reader import Reader
 from assess.starbook import citizens_of_year
 from city.reader import CityReader
-from hall.clock import FakeClock
-from hall.hall import Hall
-from hall.store import Store
-from tests.assess.test_replay import busy_day
+from tests.city.cityfixture import hall_file
 from tests.city.hallcopy import copy_hall
-from tests.conftest import TZ
 
 HALLS = ("town-east", "town-west", "village-3")
 START, END = date(2026, 11, 1), date(2026, 12, 31)
@@ -32,20 +28,9 @@ TODAY = date(2026, 12, 15)
 @pytest.fixture(scope="module")
 def hall_files(tmp_path_factory, config_module):
     """Each hall's file after a busy day in November and another in December."""
-    files = {}
-    for i, code in enumerate(HALLS):
-        clock = FakeClock(datetime(2026, 11, 26 + i, 9, 0, tzinfo=TZ))
-        store = Store(tmp_path_factory.mktemp(code) / "hallq.db")
-        hall = Hall(replace(config_module, code=code), store, clock=clock)
-        try:
-            busy_day(hall, clock, seed=7 + i)
-            clock.advance(seconds=(datetime(2026, 12, 8 + i, 9, 0, tzinfo=TZ) - clock()).total_seconds())
-            busy_day(hall, clock, seed=17 + i)
-        finally:
-            hall.bus.close()
-            store.close()
-        files[code] = store.path
-    return files
+    return {code: hall_file(tmp_path_factory.mktemp(code) / "hallq.db", config_module, code,
+                            [date(2026, 11, 26 + i), date(2026, 12, 8 + i)], seed=7 + 10 * i)
+            for i, code in enumerate(HALLS)}
 
 
 @pytest.fixture(scope="module")
