@@ -363,6 +363,23 @@ def events():
     return jsonify({"events": _hall().store.events_since(since, limit)})
 
 
+@bp.get("/city-link")
+def city_link():
+    """Managers: the link to the city centre (三级联动, hall/sender.py): its state, the seq the city
+    acknowledged, how many events and seconds the city is behind; `{"state": "none"}` without a link."""
+    auth.require_role("manager")
+    import time
+    from hall.sender import read_status
+    sender = current_app.extensions.get("hallq_city_link")
+    status = sender.status() if sender is not None else read_status(current_app.config["HALLQ_DATA_DIR"])
+    if status is None:
+        return jsonify({"state": "none"})
+    # A status file no sender has written for a minute: nothing is sending.
+    if sender is None and time.time() - float(status.get("at") or 0) > 60:
+        status = dict(status, state="stopped")
+    return jsonify({k: status.get(k) for k in ("state", "url", "acked", "behind", "lag_seconds", "error")})
+
+
 @bp.get("/alarms")
 def list_alarms():
     """Managers: the alarms (电子监察), open ones first, newest first; `status=open|all`, `kind`, `from`, `to`

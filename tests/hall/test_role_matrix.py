@@ -41,6 +41,8 @@ REQUIRED = {
     "api.add_appointments": MANAGER, "api.list_appointments": MANAGER, "api.events": MANAGER,
     # electronic supervision (电子监察): the alarms and their acknowledgement
     "api.list_alarms": MANAGER, "api.acknowledge_alarm": MANAGER,
+    # the link to the city centre (三级联动)
+    "api.city_link": MANAGER,
     # the assessment pages (assess/views.py) and their API (assess/api.py)
     "assess.static": PUBLIC, "assess.figures_page": READER_PAGE, "assess.stars_page": READER_PAGE,
     "assess.report_page": READER_PAGE, "assess.cases_page": SIGNED_IN_PAGE, "assess.case_page": SIGNED_IN_PAGE,
