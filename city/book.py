@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Optional
 
 from assess import figures as F
@@ -29,6 +29,8 @@ TIERS = ("city", "township", "village")
 TIER_NAMES = {"city": ("市中心", "City centre"), "township": ("镇（街道）中心", "Township centre"),
               "village": ("村级中心", "Village centre")}
 LINK_NAMES = {"online": ("在线", "Online"), "offline": ("离线", "Offline"), "never": ("未连接", "Never connected")}
+# A hall not heard from for this long is shown offline, whatever its last request left in `halls.link`.
+SILENT = timedelta(minutes=10)
 RANK_FIGURES = ("satisfaction", "avg_wait", "served", "bad", "service_level", "avg_service")
 
 
@@ -91,7 +93,10 @@ def halls(conn, now: datetime) -> list[Hall]:
         workdays = Workdays(closed=config.queue.holidays, extra_workdays=cal.extra_workdays,
                             extra_holidays=cal.extra_holidays, tz=config.timezone)
         lag = (now - last_record).total_seconds() if last_record is not None else None
-        out.append(Hall(code, name, name_en or name, tier, parent, link or "never", seen, lag, config, workdays))
+        link = link or "never"
+        if link == "online" and seen is not None and now - seen > SILENT:
+            link = "offline"          # nothing heard for a while: the last request's "online" is stale
+        out.append(Hall(code, name, name_en or name, tier, parent, link, seen, lag, config, workdays))
     return sorted(out, key=lambda h: (TIERS.index(h.tier) if h.tier in TIERS else 9, h.code))
 
 

@@ -39,3 +39,11 @@ def test_a_configuration_the_city_cannot_read_is_figured_on_the_defaults(city_co
     assert hall.code == "demo-city" and hall.config.ratings.service_level_minutes == 15
     rows = book.overview(city_conn, [hall], DAY)
     assert rows[0]["row"].tickets > 50
+
+
+def test_a_hall_not_heard_from_for_ten_minutes_is_shown_offline(city_conn):
+    add_hall(city_conn, "demo-city", "市行政服务中心", "city")
+    add_hall(city_conn, "town-quiet", "静镇便民服务中心", "township", parent="demo-city")
+    city_conn.execute("UPDATE halls SET last_seen_at = now() - interval '11 minutes' WHERE code = 'town-quiet'")
+    links = {h.code: h.link for h in book.halls(city_conn, datetime.now(TZ))}
+    assert links == {"demo-city": "online", "town-quiet": "offline"}
