@@ -121,6 +121,27 @@ class _UnreadableFrames:
             return []
 
 
+class _LibraryErrorsOnOneLine(logging.Filter):
+    """engine.io logs "message handler error" with a traceback for each Socket.IO packet python-socketio
+    cannot decode (an event frame with no data, bad JSON): twenty lines a frame any client can send.
+    Such a record becomes one line; one whose traceback passes through HallQ's own code keeps it."""
+
+    ROOT = __file__.rsplit("/hall/", 1)[0] + "/"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            tb, ours = record.exc_info[2], False
+            while tb is not None:
+                path = tb.tb_frame.f_code.co_filename
+                ours = ours or (path.startswith(self.ROOT) and "/site-packages/" not in path
+                                and not path.startswith(self.ROOT + "tests/"))
+                tb = tb.tb_next
+            if not ours:
+                record.msg, record.args = f"{record.getMessage()}: {record.exc_info[1]!r}", ()
+                record.exc_info, record.exc_text = None, None
+        return True
+
+
 def serve(app_factory, host: str, port: int, on_ready=None) -> None:
     """Serve the app built by `app_factory()` until interrupted (SIGINT or SIGTERM)."""
     patch()
@@ -131,6 +152,7 @@ def serve(app_factory, host: str, port: int, on_ready=None) -> None:
     from gevent.pywsgi import WSGIServer
 
     limit = _raise_open_files_limit()
+    logging.getLogger("engineio.server").addFilter(_LibraryErrorsOnOneLine())
     app = app_factory()
     server = WSGIServer(_listener(host, port), _UnreadableFrames(app), log=None, error_log=_QuietLog())
     server.start()
