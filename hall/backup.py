@@ -7,7 +7,7 @@ a reader never blocks the hall's writer (a kiosk issues on while the copy is
 made). Without that transaction, the backup API starts again each time another
 connection commits, and under a busy hall it may never finish (tried: a
 copy of 25 MB had not finished after ten minutes while one writer inserted;
-holding the transaction, the same copy took a fraction of a second). The pages
+holding the transaction, a 6 MB copy under the same writer took 35 ms). The pages
 are copied in steps of STEP_PAGES with the GIL released, so a nightly backup
 on a native thread leaves the server's loop running.
 
