@@ -300,3 +300,40 @@ def test_the_configuration_sent_has_no_city_key_and_staff_go_by_username(tmp_pat
     staff = [r for rec in records for r in rec["rows"].get("staff", [])]
     assert {tuple(r) for r in staff} == {("zhang", "zhang")}
     assert not any(rec["event"] in ("queue_changed", "window_changed") for rec in records)
+
+
+def test_real_hall_servers_send_their_tickets_to_the_city_as_they_are_issued(city, city_dsn, tmp_path):
+    """Two real `hallq serve` halls (a township and its village) with a [city] link in their configuration."""
+    import requests
+
+    from tests.server import ServerProcess
+    base = (ROOT / "config" / "hall.toml").read_text(encoding="utf-8")
+    servers, issued = [], {}
+    try:
+        for code, tier, parent in (("xinhe-town", "township", None), ("xinhe-village", "village", "xinhe-town")):
+            data = tmp_path / code
+            data.mkdir()
+            key = signing.new_key()
+            add_hall(city_dsn, code, code, tier, parent, key)
+            (data / "city.key").write_text(key)
+            hall_keys = f'tier = "{tier}"\n' + (f'parent = "{parent}"\n' if parent else "")
+            text = base.replace("[hall]\n", "[hall]\n" + hall_keys, 1).replace('code = "demo-city"', f'code = "{code}"', 1)
+            (tmp_path / f"{code}.toml").write_text(text + f'\n[city]\nurl = "{city.url}"\nkey_file = "city.key"\n')
+            server = ServerProcess(data, extra=["--config", str(tmp_path / f"{code}.toml")]).start()
+            servers.append(server)
+            issued[code] = [requests.post(server.url + "/api/tickets", json={"service": "A"}).json()["ticket"]["number"]
+                            for _ in range(3)]
+        with psycopg.connect(city_dsn, autocommit=True) as conn:
+            deadline = time.monotonic() + 30
+            for code, numbers in issued.items():
+                while True:
+                    got = [n for (n,) in conn.execute("SELECT number FROM steps WHERE hall_code = %s ORDER BY number",
+                                                      (code,))]
+                    if got == sorted(numbers):
+                        break
+                    assert time.monotonic() < deadline, (code, got, numbers)
+                    time.sleep(0.1)
+            assert conn.execute("SELECT count(*) FROM halls WHERE link = 'online'").fetchone()[0] == 2
+    finally:
+        for server in servers:
+            server.stop()
