@@ -8,6 +8,9 @@ the server cannot see. Each simulator speaks the real bytes over a real pty or T
 """
 from __future__ import annotations
 
+import json
+import os
+import random
 import sqlite3
 from pathlib import Path
 
@@ -28,6 +31,16 @@ MAIN_SCREEN = 99
 RATER_BASE = 100                   # as the demo: window w's rater at 100 + w, on the keypads' line
 WIRELESS_REMOTE = "A1B2C3"
 WIRELESS_WINDOW = 4
+
+
+def _table(header: str, **keys) -> str:
+    """One TOML table: its header, then `key = value` lines (JSON strings, numbers and lists are TOML)."""
+    return header + "\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in keys.items())
+
+
+def seed_from_env(name: str) -> int:
+    """The seed a run is to replay ($name), else a fresh one; the caller prints it."""
+    return int(os.environ.get(name) or random.SystemRandom().randrange(2**32))
 
 
 class SimulatedDevices:
@@ -55,24 +68,21 @@ class SimulatedDevices:
         """The [devices] part of the hall file that attaches the real drivers to these simulators."""
         out = []
         if self.printer is not None:
-            out.append(f'[devices.printer]\nid = "printer"\nlink = "{self.printer_carrier.url}"\n'
-                       f'paper_width_mm = 80\nstatus_timeout_s = 0.5\npoll_interval_s = 1.0\n')
+            out.append(_table("[devices.printer]", id="printer", link=self.printer_carrier.url, paper_width_mm=80,
+                              status_timeout_s=0.5, poll_interval_s=1.0))
         if self.led is not None:
-            for w in WINDOWS:
-                out.append(f'[[devices.led]]\nid = "strip-{w}"\nkind = "window_strip"\nlink = "{self.led.url}"\n'
-                           f'address = {w}\nwindows = [{w}]\n')
-            out.append(f'[[devices.led]]\nid = "main-screen"\nkind = "main_screen"\nlink = "{self.led.url}"\n'
-                       f'address = {MAIN_SCREEN}\nwindows = {list(WINDOWS)}\nwidth = 192\nheight = 64\nrows = 4\n')
-        for w in WINDOWS:
-            out.append(f'[[devices.rater]]\nid = "rater-{w}"\nlink = "{self.line.url}"\naddress = {RATER_BASE + w}\n'
-                       f'window = {w}\nrating_timeout = {self.rating_timeout}\n')
+            out += [_table("[[devices.led]]", id=f"strip-{w}", kind="window_strip", link=self.led.url, address=w,
+                           windows=[w]) for w in WINDOWS]
+            out.append(_table("[[devices.led]]", id="main-screen", kind="main_screen", link=self.led.url,
+                              address=MAIN_SCREEN, windows=list(WINDOWS), width=192, height=64, rows=4))
+        out += [_table("[[devices.rater]]", id=f"rater-{w}", link=self.line.url, address=RATER_BASE + w, window=w,
+                       rating_timeout=self.rating_timeout) for w in WINDOWS]
         if self.keypads is not None:
-            for w in WINDOWS:
-                out.append(f'[[devices.keypad]]\nid = "keypad-{w}"\nlink = "{self.line.url}"\naddress = {w}\n'
-                           f'window = {w}\n')
+            out += [_table("[[devices.keypad]]", id=f"keypad-{w}", link=self.line.url, address=w, window=w)
+                    for w in WINDOWS]
         if self.wireless is not None:
-            out.append(f'[[devices.wireless]]\nid = "wireless"\nlink = "{self.wireless.url}"\n\n'
-                       f'[devices.wireless.remotes.{WIRELESS_REMOTE}]\nwindow = {WIRELESS_WINDOW}\n')
+            out.append(_table("[[devices.wireless]]", id="wireless", link=self.wireless.url))
+            out.append(_table(f"[devices.wireless.remotes.{WIRELESS_REMOTE}]", window=WIRELESS_WINDOW))
         return "\n".join(out)
 
     def ids(self) -> list[str]:

@@ -10,14 +10,14 @@ HALLQ_CRASH_SEED replays a run: the seed is printed at the start and with the fi
 from __future__ import annotations
 
 import os
-import random
 
 from tests.reliability.crash_day import run_day
+from tests.reliability.harness import seed_from_env
 
 
 def test_a_busy_day_killed_at_random_loses_nothing(tmp_path):
     kills = int(os.environ.get("HALLQ_CRASH_KILLS", "4"))
-    seed = int(os.environ.get("HALLQ_CRASH_SEED") or random.SystemRandom().randrange(2**32))
+    seed = seed_from_env("HALLQ_CRASH_SEED")
     print(f"\ncrash test: seed {seed} (HALLQ_CRASH_SEED={seed} replays it), {kills} kills")
     figures = run_day(tmp_path, kills, seed)
     print("crash test figures:", figures)

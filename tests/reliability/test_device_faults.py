@@ -12,14 +12,14 @@ HALLQ_DEVICE_SEED replays a run's choices; the seed is printed.
 from __future__ import annotations
 
 import os
-import random
 
 from tests.reliability.device_faults import run_hour
+from tests.reliability.harness import seed_from_env
 
 
 def test_devices_unplugged_and_fed_noise_come_back_and_lose_no_call(tmp_path):
     replugs = int(os.environ.get("HALLQ_DEVICE_REPLUGS", "3"))
-    seed = int(os.environ.get("HALLQ_DEVICE_SEED") or random.SystemRandom().randrange(2**32))
+    seed = seed_from_env("HALLQ_DEVICE_SEED")
     print(f"\ndevice faults: seed {seed} (HALLQ_DEVICE_SEED={seed} replays it), {replugs} replugs per wire")
     figures = run_hour(tmp_path, replugs, seed)
     print("device fault figures:", figures)
