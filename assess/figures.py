@@ -315,8 +315,14 @@ def _row(key, g: _Group) -> Row:
         unrated_share=_ratio(g.unrated, g.served),
         cases_opened=g.cases_opened, cases_upheld=g.cases_upheld, cases_closed=g.cases_closed,
         cases_rectified=g.cases_rectified, cases_called_back=g.cases_called_back, cases_overdue=g.cases_overdue,
-        rectification_rate=_ratio(g.cases_rectified, counted_cases),
+        rectification_rate=rectification_rate(g.cases_opened, g.cases_upheld, g.cases_rectified),
         callback_rate=_ratio(g.cases_called_back, counted_cases))
+
+
+def rectification_rate(opened: int, upheld: int, rectified: int) -> Optional[float]:
+    """Cases rectified of those counted (an upheld appeal's case is not): Row.rectification_rate. The city
+    counts a year's cases by month in its database and turns the counts into the rate here."""
+    return _ratio(rectified, opened - upheld)
 
 
 # -- ranking -----------------------------------------------------------------

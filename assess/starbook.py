@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from typing import Mapping, Optional
 
 from assess import figures as F
 from assess.period import settings_of
@@ -34,19 +35,18 @@ def citizens_of_year(reader, year: int, settings, today: date, workdays) -> dict
     """
     counts = reader.level_counts(date(year, 1, 1), date(year, 12, 31))
     cases = reader.cases(date(year, 1, 1), date(year, 12, 31))
-    return citizens_of_counts(counts, cases, settings, today, workdays)
+    rows = F.figures((), (), cases, by="month", settings=settings, today=today, workdays=workdays)
+    return citizens_of_counts(counts, {r.key: r.rectification_rate for r in rows})
 
 
-def citizens_of_counts(counts: dict, cases, settings, today: date, workdays) -> dict[str, tuple]:
-    """`citizens_of_year` from a year's level counts (Reader.level_counts) and cases already read:
-    the city reads every hall's at once and gives each hall's here."""
-    case_rows = {r.key: r for r in F.figures((), (), cases, by="month", settings=settings, today=today,
-                                             workdays=workdays)}
+def citizens_of_counts(counts: dict, rectification: Mapping[str, Optional[float]]) -> dict[str, tuple]:
+    """`citizens_of_year` from a year's level counts (Reader.level_counts) and each month's rectification
+    rate (None: no case counted; a month absent: no case at all): the city counts both for every hall
+    at once in the database and gives each hall's here."""
     out = {}
-    for month in sorted(set(counts) | set(case_rows)):
+    for month in sorted(set(counts) | set(rectification)):
         lv = F.level_figures(counts.get(month, {}))
-        row = case_rows.get(month)
-        out[month] = (Citizens(lv.satisfaction, row.rectification_rate if row else None), lv.rated, lv.bad)
+        out[month] = (Citizens(lv.satisfaction, rectification.get(month)), lv.rated, lv.bad)
     return out
 
 

@@ -183,20 +183,19 @@ def cases(conn, halls_: list[Hall], today: date, status: str = "open") -> list[d
 
 def stars(conn, halls_: list[Hall], year: int, today: date, tiers=("township",)) -> list[dict]:
     """The year's star rating of every centre of `tiers` (assess/starbook.py's year, one hall at a time),
-    from three queries over all halls: the ratings counted by hall, month and level; the cases; the inputs."""
+    from three queries over all halls: the ratings counted by hall, day and level, the cases counted by
+    hall, day and state, and the inputs (no record is built: a year of 71 centres is millions of rows)."""
     chosen = [h for h in halls_ if h.tier in tiers]
     reader = CityReader(conn)
     start, end = date(year, 1, 1), date(year, 12, 31)
     with reader.snapshot():
         counts = reader.level_counts_by_hall(start, end)
+        case_counts = reader.case_counts_by_hall(start, end)
         entered = reader.star_inputs_by_hall(year)
-        all_cases: dict[str, list] = {}
-        for c in reader.cases(start, end):
-            all_cases.setdefault(c.hall, []).append(c)
     out = []
     for h in chosen:
-        by_month = citizens_of_counts(counts.get(h.code, {}), all_cases.get(h.code, []), _settings(h), today,
-                                      h.workdays)
+        rectification = {month: F.rectification_rate(*c) for month, c in case_counts.get(h.code, {}).items()}
+        by_month = citizens_of_counts(counts.get(h.code, {}), rectification)
         out.append({"hall": h, "year": year_json_of(year, entered.get(h.code, {}), by_month, today, h.workdays)})
     return out
 

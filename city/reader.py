@@ -231,6 +231,27 @@ class CityReader:
             counts[key] = counts.get(key, 0) + n
         return out
 
+    def case_counts_by_hall(self, start: date, end: date) -> dict[str, dict[str, tuple[int, int, int]]]:
+        """hall -> "YYYY-MM" -> (cases opened, upheld on appeal, rectified of the others): the counts behind
+        the month's rectification rate (assess.figures.rectification_rate), in one query for every hall.
+        Rectified is figures.py's rule: a rectification time, or past it (called back, closed)."""
+        _check_range(start, end)
+        where, args = self._where(start, end)
+        with self.snapshot():
+            rows = self.conn.execute(
+                "SELECT hall_code, business_day, count(*),"
+                " count(*) FILTER (WHERE record->>'appeal' = 'upheld'),"
+                " count(*) FILTER (WHERE record->>'appeal' IS DISTINCT FROM 'upheld' AND"
+                "  (record->>'rectified_at' IS NOT NULL OR record->>'status' IN ('callback', 'closed')))"
+                f" FROM cases{where} GROUP BY hall_code, business_day", args).fetchall()
+        out: dict[str, dict[str, tuple[int, int, int]]] = {}
+        for hall, day, opened, upheld, rectified in rows:
+            months = out.setdefault(hall, {})
+            month = f"{day.year:04d}-{day.month:02d}"
+            o, u, r = months.get(month, (0, 0, 0))
+            months[month] = (o + opened, u + upheld, r + rectified)
+        return out
+
     def star_inputs(self, year: int) -> dict[str, dict]:
         """What was entered for the star rating of each month of `year`, as Reader.star_inputs (one hall)."""
         return self.star_inputs_by_hall(year).get(self.hall, {}) if self.hall else {}

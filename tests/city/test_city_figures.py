@@ -89,6 +89,10 @@ def test_the_star_ratings_citizens_part_inputs_names_and_alarms_in_the_city_equa
             assert own.staff_names() == CityReader(city, code).staff_names()
             assert own.level_counts(START, END) == by_hall[code]
             assert own.alarms(START, END) == CityReader(city, code).alarms(START, END)
+            rows = figures((), (), own.cases(START, END), by="month", settings=settings, today=TODAY)
+        counted = CityReader(city).case_counts_by_hall(START, END)[code]
+        assert counted == {r.key: (r.cases_opened, r.cases_upheld, r.cases_rectified) for r in rows}
+        assert any(o > u + r > 0 and u > 0 for o, u, r in counted.values())     # every kind is counted
         assert citizens_of_year(CityReader(city, code), 2026, settings, TODAY, None) == mine
         assert set(mine) == {"2026-11", "2026-12"}
 
