@@ -10,13 +10,13 @@ SYSTEM_PACKAGES := chromium fonts-noto-cjk libvlc5 vlc-plugin-base espeak-ng sox
 PG_DIR := .pg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench system venv clean pg pg-stop
+.PHONY: demo test bench system venv clean pg pg-stop city-demo
 
 demo: venv pg
 	@HALLQ_CITY_DSN="$$($(PY) -m city.localpg $(PG_DIR))" $(VENV)/bin/hallq demo $(ARGS)
 
 test: venv pg
-	@HALLQ_CITY_DSN="$$($(PY) -m city.localpg $(PG_DIR))" $(PY) -m pytest -q $(ARGS)
+	@HALLQ_CITY_DSN="$$($(PY) -m city.localpg $(PG_DIR) --db hallq_city_test)" $(PY) -m pytest -q $(ARGS)
 
 # The city's PostgreSQL (三级联动): a cluster in $(PG_DIR), made and started as an unprivileged user
 # on a Unix socket there (city/localpg.py); instant when it runs already. `make pg-stop` stops it.
@@ -25,6 +25,10 @@ pg: venv
 
 pg-stop:
 	@$(PY) -m city.localpg --stop $(PG_DIR)
+
+# The three-tier demo (三级联动): the city centre and five demo halls linked to it (city/demo.py).
+city-demo: venv pg
+	@HALLQ_CITY_DSN="$$($(PY) -m city.localpg $(PG_DIR))" $(VENV)/bin/hallq city demo $(ARGS)
 
 bench: venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -54,7 +54,9 @@ def add_hall(dsn: str, code: str, name: str, tier: str, parent: Optional[str], k
 
 def serve(dsn: str, host: str, port: int) -> None:
     """Serve the city's app until stopped: a thread per request (psycopg blocks; a hall's batch is one request)."""
+    import logging
     from werkzeug.serving import make_server
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)     # not a line per hall's batch
     ensure_schema(dsn)
     server = make_server(host, port, create_app(dsn), threaded=True)
     print(f"HallQ 市中心服务 / city centre: http://{host}:{port}/city/", flush=True)

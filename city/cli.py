@@ -4,6 +4,7 @@
     hallq city hall add CODE --name N --tier T [--parent P] register a hall; prints its new key once
     hallq city account add NAME [--name 显示名]             a city account for the pages (password on stdin)
     hallq city send --code C --url URL [--key-file F]       send this hall's log to the city until stopped
+    hallq city demo [--port 8100]                           the city and five demo halls linked to it
 
 The DSN is taken from --dsn or HALLQ_CITY_DSN, a hall's key from --key-file or HALLQ_CITY_KEY:
 neither is ever printed or logged (a key on the command line would show in the process list).
@@ -43,6 +44,11 @@ def add_parser(sub, common) -> None:
     aadd.add_argument("username")
     aadd.add_argument("--name", default=None, help="the name the pages show (default: the username)")
     aadd.add_argument("--dsn", default=None)
+    demo = csub.add_parser("demo", parents=[common],
+                           help="a three-tier demo: the city, two township and three village demo halls linked to it")
+    demo.add_argument("--dsn", default=None)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8100, help="the city's port; the halls take the next five")
     send = csub.add_parser("send", parents=[common], help="send this hall's records to the city until stopped")
     send.add_argument("--code", required=True, help="the hall's code, as the city registered it")
     send.add_argument("--url", required=True, help="the city's address, such as http://city.example:8100")
@@ -109,6 +115,10 @@ def run(args, data_dir: Path) -> int:
         print(f"hallq: 市中心账号 {args.username} 已保存，可登录 /city/。"
               f" (City account {args.username} saved: it signs in at /city/.)")
         return 0
+    if args.city_command == "demo":
+        from city.demo import run as run_demo
+        return run_demo(_dsn(args), args.data_dir or data_dir / "city-demo", args.host,
+                        args.port)
     if args.city_command == "send":
         import logging
         from hall.sender import Sender

@@ -5,7 +5,8 @@
 DIR, no TCP listener, trust authentication for the one local user (the socket's directory is
 readable by the cluster's owner only), so there is no password to log. Idempotent. As root,
 PostgreSQL refuses to run: the cluster then belongs to the `postgres` account Debian's package made
-(else `nobody`), which owns DIR. `python -m city.localpg --stop [DIR]` stops it.
+(else `nobody`), which owns DIR. `--db NAME` names the database (default hallq_city; make test uses
+hallq_city_test, which the tests empty). `python -m city.localpg --stop [DIR]` stops it.
 """
 from __future__ import annotations
 
@@ -54,9 +55,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def dsn(root: Path) -> str:
+def dsn(root: Path, database: str = DATABASE) -> str:
     port = (root / "port").read_text().strip()
-    return f"host={root} port={port} user={USER} dbname={DATABASE}"
+    return f"host={root} port={port} user={USER} dbname={database}"
 
 
 def _running(root: Path) -> bool:
@@ -67,8 +68,8 @@ def _running(root: Path) -> bool:
         [_bin("pg_isready"), "-q", "-h", str(root), "-p", port], check=False).returncode == 0
 
 
-def ensure(root: Path) -> str:
-    """The cluster in `root`, made and started as needed; its DSN."""
+def ensure(root: Path, database: str = DATABASE) -> str:
+    """The cluster in `root`, made and started as needed, with the database `database`; its DSN."""
     root = root.resolve()
     data = root / "data"
     owner = _owner()
@@ -84,7 +85,8 @@ def ensure(root: Path) -> str:
         subprocess.run(_as_owner([_bin("initdb"), "-D", str(data), "-U", USER, "--auth=trust", "-E", "UTF8",
                                   "--locale=C.UTF-8"]), check=True, stdout=subprocess.DEVNULL)
     if _running(root):
-        return dsn(root)
+        _database(root, database)
+        return dsn(root, database)
     (root / "port").write_text(str(_free_port()))
     if owner:
         shutil.chown(root / "port", owner)
@@ -92,14 +94,23 @@ def ensure(root: Path) -> str:
     subprocess.run(_as_owner([_bin("pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
                               f"-p {port} -k {root} -c listen_addresses=''", "start"]),
                    check=True, stdout=subprocess.DEVNULL)
+    _database(root, database)
+    return dsn(root, database)
+
+
+def _database(root: Path, database: str) -> None:
+    """The database made if missing (the tests' own, hallq_city_test, is apart from the demo's: they empty it)."""
     import psycopg
+    if not database.replace("_", "").isalnum():
+        raise SystemExit(f"not a database name: {database!r}")
+    port = (root / "port").read_text().strip()
     deadline = time.monotonic() + 30
     while True:
         try:
             with psycopg.connect(f"host={root} port={port} user={USER} dbname=postgres", autocommit=True) as conn:
-                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-                    conn.execute(f"CREATE DATABASE {DATABASE}")
-            return dsn(root)
+                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+                    conn.execute(f"CREATE DATABASE {database}")
+            return
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
                 raise
@@ -117,4 +128,9 @@ if __name__ == "__main__":
     if args and args[0] == "--stop":
         stop(Path(args[1] if len(args) > 1 else ".pg"))
     else:
-        print(ensure(Path(args[0] if args else ".pg")))
+        database = DATABASE
+        if "--db" in args:
+            i = args.index("--db")
+            database = args[i + 1]
+            del args[i:i + 2]
+        print(ensure(Path(args[0] if args else ".pg"), database))
