@@ -280,3 +280,38 @@ def test_the_server_takes_the_nightly_backup_each_day_and_keeps_the_newest(tmp_p
         assert (nightly / "notes.txt").exists()
     finally:
         server.stop()
+
+
+def _hall_with(backup_section: str) -> str:
+    return (ROOT / "config" / "hall.toml").read_text(encoding="utf-8") + "\n[backup]\n" + backup_section + "\n"
+
+
+@pytest.mark.parametrize("section, rules", [
+    ("", BackupRules()),
+    ('directory = "/mnt/backup/hallq"', BackupRules(directory="/mnt/backup/hallq")),
+    ('directory = "backups"\nat = "23:59"\nkeep = 1', BackupRules(directory="backups", at=clock_time(23, 59), keep=1)),
+])
+def test_the_backup_section_is_read_and_written_back_the_same(section, rules):
+    from config.loader import parse_config
+    from config.writer import dump_toml
+    config = parse_config(_hall_with(section))
+    assert config.backup == rules
+    assert parse_config(dump_toml(config)).backup == rules
+
+
+@pytest.mark.parametrize("section, sentence", [
+    ("at = \"25:00\"", "hall.toml: backup.at = '25:00' is not allowed; expected the time of day the backup is taken, "
+                       "such as \"02:30\"."),
+    ("at = 02:30:00", "hall.toml: backup.at = datetime.time(2, 30) is not allowed; expected the time of day the backup "
+                      "is taken, such as \"02:30\"."),
+    ("keep = 0", "hall.toml: backup.keep = 0 is not allowed; expected a whole number from 1 to 3650."),
+    ("directory = \"\"", "hall.toml: backup.directory = '' is not allowed; expected the folder the nightly backups are "
+                         "written to, such as \"/mnt/backup/hallq\" (or leave it out for no nightly backup)."),
+    ("retention = 3", "hall.toml: backup.retention is not a known key; expected one of ['at', 'directory', 'keep']."),
+])
+def test_a_wrong_backup_setting_is_refused_in_one_sentence(section, sentence):
+    from config.loader import parse_config
+    from hall.errors import ConfigError
+    with pytest.raises(ConfigError) as err:
+        parse_config(_hall_with(section), "hall.toml")
+    assert str(err.value) == sentence
