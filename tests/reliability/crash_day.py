@@ -17,6 +17,7 @@ import random
 import threading
 import time
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -288,6 +289,7 @@ class Day:
         double = [k for k, c in per_step.items() if c > 1]
         if double:
             raise Lost(f"steps with more than one rating record: {double}")
+        self.check_unrated_not_early()
         events = dict(self.hall.read("SELECT seq, name FROM events"))
         steps_gone = [(seq, name) for seq, name in self.case_steps.items() if events.get(seq) != name]
         if steps_gone:
@@ -296,6 +298,28 @@ class Day:
             versions = {v for (v,) in self.hall.read("SELECT version FROM config_versions")}
             if not self.config_versions <= versions:
                 raise Lost(f"acknowledged configuration versions missing: {sorted(self.config_versions - versions)}")
+
+    def check_unrated_not_early(self) -> None:
+        """An "unrated" is recorded only once the rating time is over: the rater's timeout after the
+        finish, or a later finish at that window (the rater is armed with the next citizen then).
+        Judged from the event log, in its order (its times are to the second)."""
+        finished: dict[int, tuple[int, datetime, int]] = {}     # ticket id -> (seq, at, window) of its finish
+        later: dict[int, list[int]] = {}                         # window -> seqs of its finishes
+        early = []
+        for seq, at, name, ticket, window, level in self.hall.read(
+                "SELECT seq, at, name, ticket_id, json_extract(payload, '$.window'), json_extract(payload, '$.level')"
+                " FROM events WHERE name IN ('ticket_finished', 'ticket_rated') ORDER BY seq"):
+            if name == "ticket_finished":
+                finished[ticket] = (seq, datetime.fromisoformat(at), window)
+                later.setdefault(window, []).append(seq)
+            elif level is None and ticket in finished:
+                f_seq, f_at, f_window = finished[ticket]
+                over = datetime.fromisoformat(at) >= f_at + timedelta(seconds=self.devices.rating_timeout - 1)
+                moved_on = any(f_seq < s < seq for s in later.get(f_window, []))
+                if not over and not moved_on:
+                    early.append((ticket, f_seq, seq))
+        if early:
+            raise Lost(f"'unrated' recorded before the rating time was over (ticket id, finish seq, unrated seq): {early}")
 
     def check_state(self, before: dict | None, in_flight: list[str]) -> dict:
         """/api/state after the restart against the last one read before the kill."""
