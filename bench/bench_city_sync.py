@@ -41,7 +41,8 @@ from hall.sender import Sender  # noqa: E402
 from hall.store import Store  # noqa: E402
 from tests.city.cityserver import CityServer  # noqa: E402
 from tests.city.pgcluster import Cluster, reset  # noqa: E402
-from tests.city.test_city_sync import DAY, SCHEMA, _make_hall  # noqa: E402
+from tests.city.cityfixture import hall_file  # noqa: E402
+from tests.city.test_city_sync import DAY, SCHEMA  # noqa: E402
 from tests.conftest import TZ  # noqa: E402
 
 DURATION = float(sys.argv[1]) if len(sys.argv) > 1 else 30.0
@@ -76,7 +77,7 @@ def throughput(dsn: str, city: CityServer, root: Path, config) -> float:
     files = {}
     for i, tier in enumerate(("city", "township", "village")):
         files[tier] = root / f"{tier}.db"
-        _make_hall(files[tier], tier, config, [DAY], seed=11 + i)
+        hall_file(files[tier], config, tier, [DAY], seed=11 + i)
     reset(dsn, SCHEMA)
     codes = halls()
     keys = register(dsn, codes)
@@ -167,7 +168,7 @@ def backlog(dsn: str, city: CityServer, root: Path, config) -> float:
     path = root / "b" / "town-07" / "hallq.db"
     path.parent.mkdir(parents=True)
     for i in range(4):          # a hall reopened each day, as the offline township of the tests
-        _make_hall(path, "town-07", config, [DAY + timedelta(days=i)], seed=40 + i)
+        hall_file(path, config, "town-07", [DAY + timedelta(days=i)], seed=40 + i)
     key = register(dsn, [("town-07", "township")])["town-07"]
     sender = Sender(path, "town-07", city.url, key)
     t0 = time.perf_counter()

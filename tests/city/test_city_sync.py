@@ -18,8 +18,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -27,14 +26,10 @@ import pytest
 
 from city import signing
 from city.app import add_hall
-from hall.clock import FakeClock
-from hall.hall import Hall
 from hall.sender import INGEST_PATH, Outbox, Sender, CityRefused
-from hall.store import Store
-from tests.assess.test_replay import busy_day
+from tests.city.cityfixture import hall_file
 from tests.city.cityserver import CityServer
 from tests.city.pgcluster import reset
-from tests.conftest import TZ
 from tests.server import ROOT, free_port
 
 SCHEMA = (ROOT / "city" / "schema.sql").read_text(encoding="utf-8")
@@ -44,21 +39,6 @@ TABLES = {"steps": "ticket_id, step", "ratings": "id", "cases": "id", "alarms": 
 pytestmark = pytest.mark.slow
 
 
-def _make_hall(path: Path, code: str, config, days: list[date], seed: int) -> None:
-    clock = FakeClock(datetime(days[0].year, days[0].month, days[0].day, 9, 0, tzinfo=TZ))
-    store = Store(path)
-    hall = Hall(replace(config, code=code), store, clock=clock)
-    try:
-        for i, d in enumerate(days):
-            start = datetime(d.year, d.month, d.day, 9, 0, tzinfo=TZ)
-            if clock() < start:
-                clock.advance(seconds=(start - clock()).total_seconds())
-            busy_day(hall, clock, seed=seed + i)
-    finally:
-        hall.bus.close()
-        store.close()
-
-
 @pytest.fixture(scope="module")
 def hall_files(tmp_path_factory, config_module):
     """Three real hall files, one of each tier's kind of day."""
@@ -66,7 +46,7 @@ def hall_files(tmp_path_factory, config_module):
     files = {}
     for i, tier in enumerate(("city", "township", "village")):
         files[tier] = root / f"{tier}.db"
-        _make_hall(files[tier], tier, config_module, [DAY], seed=11 + i)
+        hall_file(files[tier], config_module, tier, [DAY], seed=11 + i)
     return files
 
 
@@ -155,7 +135,7 @@ def test_seventy_one_halls_sync_and_a_township_a_day_offline_catches_up(city, ci
     offline = Sender(halls[7][2], "town-07", f"http://127.0.0.1:{free_port()}", keys["town-07"])
     with pytest.raises(OSError):
         offline.step()
-    _make_hall(halls[7][2], "town-07", config_module, [DAY + timedelta(days=1)], seed=40)
+    hall_file(halls[7][2], config_module, "town-07", [DAY + timedelta(days=1)], seed=40)
     for t in threads:
         t.join()
     back = Sender(halls[7][2], "town-07", city.url, keys["town-07"])
