@@ -53,7 +53,7 @@ ARRIVAL_WINDOW = 60  # minutes of recent tickets that give the arrival rate
 HORIZON = 12 * 60    # minutes: no future is played further than this
 LATE_PRIOR = 3.0     # minutes a clerk is assumed back after a scheduled break's end, before the hall's records say
 PAUSE_PRIOR = 15.0   # minutes an unplanned pause is assumed to last, before the hall's records say
-HABIT_WEIGHT = 3     # pauses' worth of weight those priors have against the hall's own pauses
+HABIT_WEIGHT = 1.5   # pauses' worth of weight those priors have against the hall's own pauses
 HISTORY_WEIGHT = 0.3  # one ticket of the same weekday in recent weeks counts this much beside one of today
 RECENT_MINUTES = 90  # today's tickets count less the longer ago they finished: weight halves every this many minutes
 WINDOW_PRIOR = 15    # tickets' worth of weight that pull a window's own pace back to its service's
@@ -477,8 +477,10 @@ def _play(board: _Board, look: Outlook, rng: Optional[random.Random]) -> dict[in
     for w in board.windows:
         free = w.back
         if w.paused == "break":
-            # back at the break's end plus what this hall's clerks usually take; already late: soon
-            free = max(w.back + late * _spread(rng), min(1.0, late))
+            # back at the break's end plus what this hall's clerks usually take; one late already is
+            # expected in as long again (a lateness has a long tail: the later, the longer still)
+            g = _spread(rng)
+            free = max(w.back + late * g, late * g)
         elif w.paused == "pause":
             # an unplanned pause lasts what such pauses usually last here; one longer already, half that again
             free = max(pause - w.paused_for, pause / 2) * _spread(rng)
