@@ -76,7 +76,10 @@ def generate(conn) -> dict[str, int]:
         for code, name, tier, parent, _, _ in halls():
             conn.execute("INSERT INTO halls (code, name, name_en, tier, parent, link, last_seen_at, last_record_at)"
                          " VALUES (%s, %s, %s, %s, %s, 'online', %s, %s)", (code, name, code, tier, parent, now, now))
-    for code, _, _, _, per_day, windows in halls():
+    for n_hall, (code, _, _, _, per_day, windows) in enumerate(halls()):
+        # One centre in five struggles (lower self-assessment and inspections), so the year rule has
+        # rewards, warnings and neither to give, not seventy-one rewards.
+        weak = n_hall % 5 == 3
         rid = cid = 0
         ratings, cases = [], []
         for d in days:
@@ -113,8 +116,9 @@ def generate(conn) -> dict[str, int]:
                 for row in cases:
                     copy.write_row(row)
             for m in range(1, 13):
-                own = {a: rng.choice((85, 88, 90, 92, 95, 98)) for a in ASPECTS}
-                inspection = {"score": rng.choice((78, 84, 88, 91, 95)), "findings": ["窗口人员离岗未挂牌"]} \
+                own = {a: rng.choice((72, 78, 84, 88, 92) if weak else (85, 88, 90, 92, 95, 98)) for a in ASPECTS}
+                inspection = {"score": rng.choice((70, 78, 84, 90) if weak else (78, 84, 88, 91, 95)),
+                              "findings": ["窗口人员离岗未挂牌"]} \
                     if m % 4 else None
                 cur.execute("INSERT INTO star_months (hall_code, month, inputs, entered_by, entered_at)"
                             " VALUES (%s, %s, %s, 'assessor', %s)",
