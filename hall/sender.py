@@ -8,8 +8,9 @@ read as they are now, so a resend carries the newest state and is harmless.
 
 Only what the city needs leaves the hall: steps, ratings, bad-rating cases, alarms (device faults
 among them), star-rating inputs, configuration versions and staff usernames. No citizen's name,
-phone or ID number is in any of these tables' columns sent; the configuration goes without its
-[city] section and without any key, token, password or secret; staff are named by username.
+phone or ID number is in any of these tables' columns sent, nor a bad rating's free words; the
+configuration goes without its [city] section and without any key, token, password or secret;
+staff are named by username.
 
 `Sender` asks the city how far it has the log, then sends batches (500 records) one at a time,
 each waiting for the city's acknowledgement (back-pressure) and backing off on failure (1 s to
@@ -69,6 +70,16 @@ def _public_config(text: str) -> str:
     return tomli_w.dumps(clean(data))
 
 
+_COMMENT = _RATINGS.split(", ").index("comment")
+
+
+def _without_words(row: tuple) -> tuple:
+    """A rating row without the citizen's own words: free text may hold a name or a phone number, and
+    the hall clears it after [privacy] keep_days (hallq purge) while the city would keep it for ever.
+    The level and the reason codes, which the figures and the cases need, go."""
+    return row[:_COMMENT] + ("",) + row[_COMMENT + 1:]
+
+
 class Outbox:
     """The events of a hall's file after a seq, as the city's records."""
 
@@ -108,8 +119,8 @@ class Outbox:
                 if tid is not None and last_of_ticket.get(tid) == seq:
                     rows["steps"] = c.execute(f"SELECT {_STEPS} FROM steps WHERE ticket_id = ? ORDER BY step",
                                               (tid,)).fetchall()
-                    rows["ratings"] = c.execute(f"SELECT {_RATINGS} FROM ratings WHERE ticket_id = ? ORDER BY id",
-                                                (tid,)).fetchall()
+                    rows["ratings"] = [_without_words(r) for r in c.execute(
+                        f"SELECT {_RATINGS} FROM ratings WHERE ticket_id = ? ORDER BY id", (tid,))]
                     rows["cases"] = c.execute(f"SELECT {_CASES} FROM cases WHERE ticket_id = ? ORDER BY id",
                                               (tid,)).fetchall()
                 if name.startswith("case_") or name.startswith("alarm_"):
@@ -130,8 +141,8 @@ class Outbox:
         if name.startswith("case_") and isinstance(payload.get("case"), int):
             rows["cases"] = c.execute(f"SELECT {_CASES} FROM cases WHERE id = ?", (payload["case"],)).fetchall()
             if payload.get("rating_id"):     # an appeal upheld takes the rating out of the figures
-                rows["ratings"] = c.execute(f"SELECT {_RATINGS} FROM ratings WHERE id = ?",
-                                            (payload["rating_id"],)).fetchall()
+                rows["ratings"] = [_without_words(r) for r in c.execute(
+                    f"SELECT {_RATINGS} FROM ratings WHERE id = ?", (payload["rating_id"],))]
         alarm = payload.get("alarm")
         if name.startswith("alarm_") and isinstance(alarm, dict) and isinstance(alarm.get("id"), int):
             rows["alarms"] = c.execute(f"SELECT {_ALARMS} FROM alarms WHERE id = ?", (alarm["id"],)).fetchall()
@@ -196,7 +207,9 @@ class Sender:
             self._outbox = Outbox(self.db_path)
         if self.acked is None:
             self.acked = int(self._request("GET")["acked"])
-        records, through = self._outbox.batch(self.acked, self.batch_size)
+        # On a native thread inside the gevent hall server: a batch's reads never hold up its sockets.
+        from hall.server import run_in_thread
+        records, through = run_in_thread(self._outbox.batch, self.acked, self.batch_size)
         if through == self.acked:
             return 0
         body = json.dumps({"hall": self.hall, "through": through, "records": records},

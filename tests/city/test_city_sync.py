@@ -267,13 +267,15 @@ def test_the_configuration_sent_has_no_city_key_and_staff_go_by_username(tmp_pat
                  " (99, '2026-11-30T08:00:00+08:00', 'admin', 'seed', ?)",
                  (f'[hall]\nname = "新河镇"\ncode = "town-01"\n[city]\nurl = "http://city"\nkey = "{secret}"\n'
                   f'[notify]\nurl = "http://sms"\ntoken = "{secret[:20]}"\n',))
+    conn.execute("UPDATE ratings SET comment = '请打我电话 13800138000' WHERE id = (SELECT min(id) FROM ratings"
+                 " WHERE level IN ('dissatisfied', 'very_dissatisfied'))")
     conn.commit()
     conn.close()
     outbox = Outbox(path)
     records, _ = outbox.batch(0, 10**9)
     outbox.close()
     sent = json.dumps(records, ensure_ascii=False)
-    assert "张晓明" not in sent and "argon2-hash" not in sent
+    assert "张晓明" not in sent and "argon2-hash" not in sent and "13800138000" not in sent
     assert secret not in sent and secret[:20] not in sent
     config = [r for rec in records for r in rec["rows"].get("config_versions", [])]
     assert config[0][0] == 99 and "新河镇" in config[0][2] and "[city]" not in config[0][2]
