@@ -113,6 +113,21 @@ def pause_of(config: HallConfig, window: int, began: datetime, ended: Optional[d
     return Pause(window, began, ended, None)
 
 
+def pauses_from(config: HallConfig, changes: Iterable[tuple[datetime, int, str]]) -> tuple[list[Pause], dict]:
+    """A day's window changes (at, window, status), in order, as its ended pauses and the windows still
+    paused (window -> since). A clerk who signs out while paused is not back: no length is learned."""
+    ended, began, status = [], {}, {}
+    for at, wid, st in changes:
+        if st == PAUSED and status.get(wid) != PAUSED:
+            began[wid] = at
+        elif st != PAUSED and status.get(wid) == PAUSED and wid in began:
+            since = began.pop(wid)
+            if st == "open":
+                ended.append(pause_of(config, wid, since, at))
+        status[wid] = st
+    return ended, began
+
+
 def _pause_habits(pauses: Iterable[Pause]) -> tuple[tuple[float, float], tuple[float, float]]:
     late = [0.0, 0.0]
     unplanned = [0.0, 0.0]

@@ -269,27 +269,22 @@ class Hall:
         return self._pauses
 
     def _pauses_of(self, day) -> tuple[list, dict]:
-        ended, began, status = [], {}, {}
-        for at, wid, st in self.store.window_changes_of_day(day):
-            if st == "paused" and status.get(wid) != "paused":
-                began[wid] = at
-            elif st != "paused" and status.get(wid) == "paused" and wid in began:
-                since = began.pop(wid)
-                if st == "open":
-                    ended.append(estimate.pause_of(self.config, wid, since, at))
-            status[wid] = st
-        return ended, began
+        return estimate.pauses_from(self.config, self.store.window_changes_of_day(day))
 
-    def _history_of(self, day) -> estimate.History:
-        """The same weekday of the last four weeks (read once a business day): the estimate's prior."""
+    def _history_of(self, day, off_loop: bool = False) -> estimate.History:
+        """The same weekday of the last four weeks (read once a business day): the estimate's prior.
+        `off_loop`: read in the "forecast" helper process (the server), not on the loop."""
         if self._history[0] != day:
-            days = []
-            for weeks in range(1, 5):
-                past = day - timedelta(weeks=weeks)
-                tickets = self.store.tickets_of_day(past)
-                if tickets:
-                    days.append((weeks, tickets, self._pauses_of(past)[0]))
-            self._history = (day, estimate.learn_history(self.config, days))
+            from hall.store import read_history
+            path = self.store.path
+            if path == ":memory:" or path.startswith("file:"):
+                history = estimate.History()
+            elif off_loop:
+                from hall.offloop import run_off_loop
+                history = run_off_loop(read_history, path, self.config, day)
+            else:
+                history = read_history(path, self.config, day)
+            self._history = (day, history)
         return self._history[1]
 
     # -- electronic supervision (电子监察) ------------------------------------------------
@@ -764,7 +759,7 @@ class Hall:
         waiting tickets takes tens of milliseconds). Call it without holding the hall's lock.
         `off_loop`: play them in the helper process (the background worker under gevent).
         """
-        history = self._history_of(self.state.business_day)   # once a business day, before the lock
+        history = self._history_of(self.state.business_day, off_loop)   # once a business day, before the lock
         with self._lock:
             # As of the start of this minute: every reader in the minute gets the same call times, so
             # the wait a kiosk button shows is the wait the ticket taken at that moment is told.

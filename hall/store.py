@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -366,6 +366,37 @@ def _ticket_row(t: Ticket) -> tuple:
             json.dumps(steps), t.print_status, _ts(t.joined_at), t.post)
 
 
+def _window_changes(conn, day: date) -> list[tuple[datetime, int, str]]:
+    rows = conn.execute("SELECT payload FROM events WHERE business_day = ? AND name = 'window_changed'"
+                        " ORDER BY seq", (day.isoformat(),)).fetchall()
+    out = []
+    for (payload,) in rows:
+        e = json.loads(payload)
+        w, at = e.get("window") or {}, e.get("at")
+        if isinstance(w, dict) and isinstance(w.get("id"), int) and at:
+            out.append((datetime.fromisoformat(at), w["id"], w.get("status")))
+    return out
+
+
+def read_history(path: str, config, day: date):
+    """The estimate's prior for `day` (hall/estimate.py `learn_history`): the same weekday of the last
+    four weeks, read from the hall's file on a read-only connection of its own. Module-level, so the
+    hall runs it in its "forecast" helper process (hall/offloop.py), off the server's loop."""
+    from hall import estimate
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        days = []
+        for weeks in range(1, 5):
+            past = day - timedelta(weeks=weeks)
+            tickets = [_ticket(r) for r in conn.execute(
+                f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE business_day = ? ORDER BY id", (past.isoformat(),))]
+            if tickets:
+                days.append((weeks, tickets, estimate.pauses_from(config, _window_changes(conn, past))[0]))
+        return estimate.learn_history(config, days)
+    finally:
+        conn.close()
+
+
 def _ticket(r) -> Ticket:
     (tid, day, service, number, serial, status, issued_at, calls, started_at, finished_at, window, staff, token,
      queued_at, priority, matter, appointment, id_hash, id_masked, target_window, steps, print_status,
@@ -674,15 +705,7 @@ class Store:
         """(at, window, status) of each window change of a business day, in order: the estimate
         learns from them how long this hall's pauses last."""
         with self._lock:
-            rows = self.conn.execute("SELECT payload FROM events WHERE business_day = ? AND name = 'window_changed'"
-                                     " ORDER BY seq", (day.isoformat(),)).fetchall()
-        out = []
-        for (payload,) in rows:
-            e = json.loads(payload)
-            w, at = e.get("window") or {}, e.get("at")
-            if isinstance(w, dict) and isinstance(w.get("id"), int) and at:
-                out.append((datetime.fromisoformat(at), w["id"], w.get("status")))
-        return out
+            return _window_changes(self.conn, day)
 
     def events_since(self, seq: int, limit: int = 1000) -> list[dict]:
         """The event log after `seq`, in order: what a display or the city link replays."""

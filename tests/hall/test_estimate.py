@@ -366,3 +366,40 @@ def test_the_phones_progress_carries_the_likely_range_around_the_figure(tmp_path
     h.close_window(5)                      # nobody serves C: no figure, no range
     p = h.progress(last.token)
     assert p["wait_minutes"] is None and p["wait_low_minutes"] is None and p["wait_high_minutes"] is None
+
+
+def test_the_same_weekday_of_recent_weeks_is_the_prior_of_today(tmp_path):
+    """Last Friday A took 16 minutes and the lunch break ran 15 minutes late: this Friday, before
+    anything has finished, A is expected slower than configured and the clerk back later."""
+    from datetime import datetime
+    from hall.clock import FakeClock
+    from hall.hall import Hall
+    from hall.store import Store
+    from tests.hall.test_queue_rules import TZ
+    config = make_hall(tmp_path / "fresh", replace=LUNCH).config
+    last_week = Hall(config, Store(tmp_path / "hallq.db"), clock=FakeClock(datetime(2026, 11, 20, 9, 0, tzinfo=TZ)),
+                     id_key=b"test-key")
+    last_week.clock_ = last_week.clock
+    for _ in range(10):
+        last_week.issue_ticket("A")
+    last_week.open_window(2, "zhang", "张敏")
+    serve(last_week, 2, 16, 10)
+    last_week.clock_.now = datetime(2026, 11, 20, 12, 0, tzinfo=TZ)
+    last_week.pause(2, "break")
+    last_week.clock_.advance(minutes=45)                     # scheduled until 12:30
+    last_week.resume(2)
+    last_week.store.close()
+    fresh = make_hall(tmp_path / "fresh2", replace=LUNCH)
+    h = Hall(config, Store(tmp_path / "hallq.db"), clock=FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ)),
+             id_key=b"test-key")
+    assert h.state.business_day.isoformat() == "2026-11-27"
+    h.issue_ticket("A")
+    h.open_window(2, "zhang", "张敏")
+    h._work_out_forecast()
+    history = h._history[1]
+    assert 8 < history.minutes["A"][0] <= 16 and history.late[1] == 1
+    look = estimate.outlook(config, h.state.tickets.values(), h.clock(), config.queue.estimate_sample,
+                            (), history)
+    fresh_look = outlook_of(fresh)
+    assert fresh_look.minutes["A"] == pytest.approx(8.0) and 8.0 < look.minutes["A"] < 16
+    assert fresh_look.late == pytest.approx(estimate.LATE_PRIOR) and estimate.LATE_PRIOR < look.late < 15
