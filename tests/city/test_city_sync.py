@@ -148,6 +148,33 @@ def test_seventy_one_halls_sync_and_a_township_a_day_offline_catches_up(city, ci
         hall_days = sqlite3.connect(halls[7][2]).execute("SELECT DISTINCT business_day FROM steps ORDER BY 1").fetchall()
         assert [d.isoformat() for (d,) in days] == [d for (d,) in hall_days] and len(days) == 2
         assert conn.execute("SELECT count(*) FROM halls WHERE link = 'online'").fetchone()[0] == 71
+    _assert_same_figures(city_dsn, [h for h in halls if h[0] in ("city-centre", "town-07", "village-01")])
+
+
+def _assert_same_figures(dsn: str, halls) -> None:
+    """What the city received reads back as the hall's own records (a bad rating's words aside, which stay
+    in the hall) and gives the hall's own figures, by window and by staff."""
+    from dataclasses import replace as with_
+
+    from assess.figures import FigureSettings, figures
+    from assess.reader import Reader
+    from city.reader import CityReader, connect
+    conn = connect(dsn)
+    start, end, today = DAY - timedelta(days=30), DAY + timedelta(days=30), DAY + timedelta(days=2)
+    try:
+        for code, _, path in halls:
+            with Reader(path, code) as own:
+                steps, ratings, cases = own.records(start, end)
+                alarms = own.alarms(start, end)
+            city_steps, city_ratings, city_cases = CityReader(conn, code).records(start, end)
+            assert city_steps == steps and city_cases == cases and steps
+            assert city_ratings == [with_(r, comment="") for r in ratings]
+            assert CityReader(conn, code).alarms(start, end) == alarms
+            for by in ("window", "staff"):
+                assert (figures(city_steps, city_ratings, city_cases, by=by, settings=FigureSettings(), today=today)
+                        == figures(steps, ratings, cases, by=by, settings=FigureSettings(), today=today)), (code, by)
+    finally:
+        conn.close()
 
 
 def test_a_sender_killed_mid_batch_resumes_without_duplicates(city, city_dsn, tmp_path, hall_files):
