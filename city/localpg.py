@@ -75,6 +75,8 @@ def ensure(root: Path, database: str = DATABASE) -> str:
     owner = _owner()
     if not (data / "PG_VERSION").exists():
         root.mkdir(parents=True, exist_ok=True)
+        # Trust on the Unix socket: only the cluster's owner (and root) may reach the socket's directory.
+        os.chmod(root, 0o700)
         if owner:
             shutil.chown(root, owner)
             # the owner must reach its directory through the project's folders
