@@ -103,8 +103,8 @@ def _user():
     return g.city_user
 
 
-def _page(template: str, status: int = 200, **context):
-    return render_template(template, user=_user(), echarts=vendor.installed(), **context), status
+def _page(template: str, http_status: int = 200, **context):
+    return render_template(template, user=_user(), echarts=vendor.installed(), **context), http_status
 
 
 def _signed_in(view):

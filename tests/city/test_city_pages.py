@@ -45,6 +45,15 @@ def test_no_figures_without_a_city_account(client, path):
     assert "市中心登录" in page and "东镇便民服务中心" not in page and 'id="halls"' not in page
 
 
+def test_every_page_answers_200_once_signed_in(client):
+    sign_in(client)
+    for path in ("/city/", "/city/halls/demo-city", "/city/rankings?by=staff&figure=avg_wait", "/city/cases?status=all",
+                 "/city/stars?year=2025"):
+        r = client.get(path)
+        assert (path, r.status_code) == (path, 200)
+        assert "王督查" in r.get_data(as_text=True)
+
+
 def test_a_wrong_password_is_refused_and_a_right_one_signs_in_until_signed_out(client):
     r = sign_in(client, "wrong")
     assert r.status_code == 401 and "用户名或密码不正确" in r.get_data(as_text=True)
@@ -102,7 +111,10 @@ def test_a_halls_page_gives_its_windows_and_staff(client, city):
 
 def test_cases_across_halls_put_the_overdue_ones_first(client):
     sign_in(client)
-    page = client.get("/city/cases?status=open").get_data(as_text=True)
+    r = client.get("/city/cases?status=open")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert '<a href="?status=open" aria-current="true">' in page
     flags = re.findall(r'data-overdue="(yes|no)"', page)
     assert "yes" in flags and "no" in flags
     assert flags == sorted(flags, key=lambda f: f != "yes")
