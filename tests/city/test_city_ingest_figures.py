@@ -2,6 +2,7 @@
 HTTP to `hallq city serve` — equal each hall's own, exactly."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from assess.figures import FigureSettings, figures
@@ -43,7 +44,8 @@ def test_the_figures_of_halls_sent_through_the_ingest_equal_the_halls_own(city_d
             with Reader(path, code) as own:
                 mine = own.records(start, end)
             theirs = CityReader(conn, code).records(start, end)
-            assert theirs == mine, (code, start)
+            # A bad rating's own words stay in the hall (hall/sender.py): the rest is the hall's, exactly.
+            assert theirs == (mine[0], [replace(r, comment="") for r in mine[1]], mine[2]), (code, start)
             for by in ("month", "window", "staff", "service"):
                 assert figures(*theirs, by=by, settings=settings, today=TODAY) == \
                     figures(*mine, by=by, settings=settings, today=TODAY), (code, start, by)
