@@ -9,6 +9,7 @@ the city's pages within a second. The halls' data and keys live in the data dire
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -57,6 +58,8 @@ def run(dsn: str, data_dir: Path, host: str, port: int) -> int:
         accounts.add_account(conn, CITY_ACCOUNT, "市中心演示账号", CITY_PASSWORD)
     finally:
         conn.close()
+    # SIGTERM stops the demo as Ctrl-C does: the five halls are stopped with it, not left running.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     threading.Thread(target=city_app.serve, args=(dsn, host, port), daemon=True).start()
     procs = []
     try:
