@@ -66,3 +66,25 @@ def test_hallq_user_add_on_a_new_directory_makes_it_private(tmp_path, monkeypatc
     assert main(["user", "add", "chen", "--role", "manager", "--data-dir", str(data)]) == 0
     assert mode(data) == 0o700
     assert mode(data / "hallq.db") == 0o600
+
+
+@pytest.mark.parametrize("shared_mode", [0o1777, 0o777, 0o1755])
+def test_a_shared_directory_such_as_tmp_is_never_tightened(tmp_path, open_umask, shared_mode):
+    # Running as root, /tmp is this user's own: a database put straight in it must not make it 0700.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, shared_mode)
+    (shared / "someone-elses-file").write_text("x")
+    Store(shared / "x.db").close()
+    assert mode(shared) == shared_mode
+    assert mode(shared / "x.db") == 0o600
+
+
+def test_a_directory_of_other_files_is_left_as_it_is(tmp_path, open_umask):
+    other = tmp_path / "home"
+    other.mkdir()
+    os.chmod(other, 0o755)
+    (other / "notes.txt").write_text("x")
+    from hall.private import private_dir
+    private_dir(other)
+    assert mode(other) == 0o755
