@@ -323,7 +323,10 @@ class Day:
 
     def check_state(self, before: dict | None, in_flight: list[str]) -> dict:
         """/api/state after the restart against the last one read before the kill."""
-        after = self.managers[0].get("/api/state").json()
+        r = self.managers[0].get("/api/state")
+        if r.status_code != 200:
+            raise Lost(f"/api/state after the restart answered {r.status_code}: {r.text[:300]}")
+        after = r.json()
         if before is None:
             return after
         b = [t["number"] for t in before["waiting"]]
