@@ -68,7 +68,9 @@ def hall_file(path) -> None:
     lines = ['[hall]', 'name = "满员测试大厅"', 'name_en = "Full House Hall"', 'timezone = "Asia/Shanghai"', '']
     for code, name, _ in SERVICES:
         lines += ['[[services]]', f'code = "{code}"', f'prefix = "{code}"', f'name = "{name}"',
-                  f'name_en = "Service {code}"', 'average_minutes = 6', '']
+                  f'name_en = "Service {code}"', 'average_minutes = 6',
+                  # Four digits: the long run issues 10,000 tickets in its day, over 999 a service.
+                  'digits = 4', '']
     wid = 0
     for code, _, count in SERVICES:
         for _ in range(count):
