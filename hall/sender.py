@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1         # the city's record format (city/ingest.py); in every record
 BATCH = 500
+# A caught-up sender still asks the city its ack this often, well inside the city's SILENT (10 min).
+HEARTBEAT_SECONDS = 60.0
 INGEST_PATH = "/city/api/ingest"
 
 _STEPS = ("ticket_id, step, business_day, number, service, matter, priority, issued_at, queued_at, first_called_at,"
@@ -169,6 +171,7 @@ class Sender:
         self.batch_size, self.poll, self.timeout, self.clock = batch, poll_seconds, timeout, clock
         self.status_path = status_path
         self.acked: Optional[int] = None
+        self._heard_at: Optional[float] = None     # clock() of the city's last answer
         self.state = "connecting"
         self.error = ""
         self.sent_records = 0
@@ -207,15 +210,23 @@ class Sender:
             self._outbox = Outbox(self.db_path)
         if self.acked is None:
             self.acked = int(self._request("GET")["acked"])
+            self._heard_at = self.clock()
         # On a native thread inside the gevent hall server: a batch's reads never hold up its sockets.
         from hall.server import run_in_thread
         records, through = run_in_thread(self._outbox.batch, self.acked, self.batch_size)
         if through == self.acked:
+            if self._heard_at is None or self.clock() - self._heard_at >= HEARTBEAT_SECONDS:
+                # Caught up and quiet (a village at lunch, a hall at night): ask the city its ack all
+                # the same, so the city sees the link alive and a hall with nothing to send is not
+                # shown offline (city/book.py SILENT).
+                self.acked = int(self._request("GET")["acked"])
+                self._heard_at = self.clock()
             return 0
         body = json.dumps({"hall": self.hall, "through": through, "records": records},
                           ensure_ascii=False, separators=(",", ":")).encode()
         answer = self._request("POST", body)
         self.acked = int(answer["acked"])
+        self._heard_at = self.clock()
         self.sent_records += len(records)
         return len(records) or 1
 

@@ -346,3 +346,26 @@ def test_real_hall_servers_send_their_tickets_to_the_city_as_they_are_issued(cit
     finally:
         for server in servers:
             server.stop()
+
+
+def test_a_caught_up_sender_still_tells_the_city_it_is_there(city, city_dsn, tmp_path, hall_files):
+    # A hall with nothing to send (a village at lunch) must not look offline in the city after SILENT.
+    from hall.sender import HEARTBEAT_SECONDS
+    path = tmp_path / "village-02.db"
+    shutil.copyfile(hall_files["village"], path)
+    key = _register(city_dsn, [("village-02", "village", path)])["village-02"]
+    now = [time.time()]
+    sender = Sender(path, "village-02", city.url, key, clock=lambda: now[0])
+    _drain(sender)
+
+    def seen():
+        with psycopg.connect(city_dsn) as conn:
+            return conn.execute("SELECT last_seen_at FROM halls WHERE code = 'village-02'").fetchone()[0]
+    before = seen()
+    now[0] += HEARTBEAT_SECONDS / 2
+    assert sender.step() == 0
+    assert seen() == before                    # caught up, asked recently: nothing sent, nothing asked
+    now[0] += HEARTBEAT_SECONDS
+    assert sender.step() == 0
+    assert seen() > before                     # the heartbeat: the city heard from the hall
+    sender.stop()
