@@ -12,8 +12,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench system venv clean pg pg-stop city-demo
 
+# `make demo CITY=1`: the three-tier demo instead (the same as `make city-demo`).
 demo: venv pg
-	@HALLQ_CITY_DSN="$$($(PY) -m city.localpg $(PG_DIR))" $(VENV)/bin/hallq demo $(ARGS)
+	@HALLQ_CITY_DSN="$$($(PY) -m city.localpg $(PG_DIR))" $(VENV)/bin/hallq $(if $(CITY),city demo,demo) $(ARGS)
 
 test: venv pg
 	@HALLQ_CITY_DSN="$$($(PY) -m city.localpg $(PG_DIR) --db hallq_city_test)" $(PY) -m pytest -q $(ARGS)
