@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
-from assess.records import BAD_LEVELS, LEVELS, STEP_OUTCOMES, CaseRecord, RatingRecord, StepRecord
+from assess.records import (BAD_LEVELS, LEVELS, STEP_OUTCOMES, CaseRecord, RatingFacts, RatingRecord, StepFacts,
+                            StepRecord, rating_facts, step_facts)
 
 # The dimensions a figure can be grouped by; `by` is one of them or a tuple of them
 # (("staff", "window") gives each clerk's figures at each window).
@@ -165,16 +166,17 @@ def _rated_steps(ratings: Iterable[RatingRecord]) -> set:
     return {(r.hall, r.ticket_id, r.step) for r in ratings if r.excluded or r.level is not None}
 
 
-def _limits(settings: FigureSettings) -> Callable[[StepRecord], Optional[float]]:
-    """A step's time limit in seconds: its matter's, else its service's, else the hall's; None: no limit."""
+def _limits(settings: FigureSettings) -> Callable[[str, Optional[str]], Optional[float]]:
+    """The time limit in seconds of a step of (service, matter): its matter's, else its service's, else the
+    hall's; None: no limit."""
     services = {k: v * 60 for k, v in settings.service_limits.items()}
     matters = {k: v * 60 for k, v in settings.matter_limits.items()}
     default = None if settings.service_limit_minutes is None else settings.service_limit_minutes * 60
 
-    def limit(s):
-        m = matters.get(s.matter)
+    def limit(service, matter):
+        m = matters.get(matter)
         if m is None:
-            m = services.get(s.service, default)
+            m = services.get(service, default)
         return m
     return limit
 
@@ -197,24 +199,34 @@ def _case_state(c: CaseRecord, today: Optional[date], workdays, deadline_days: i
     return rectified, c.callback_at is not None, overdue
 
 
-def figures(steps: Iterable[StepRecord], ratings: Iterable[RatingRecord], cases: Iterable[CaseRecord], *,
-            by: Union[str, Sequence[str]], settings: FigureSettings, today: date, workdays=None) -> list[Row]:
+def _facts(records: Iterable, kind: type, convert: Callable) -> list:
+    """The records as the figures count them: facts as they are, records turned into facts."""
+    return [r if type(r) is kind else convert(r) for r in records]
+
+
+def figures(steps: Iterable[Union[StepRecord, StepFacts]], ratings: Iterable[Union[RatingRecord, RatingFacts]],
+            cases: Iterable[CaseRecord], *, by: Union[str, Sequence[str]], settings: FigureSettings, today: date,
+            workdays=None) -> list[Row]:
     """Every figure of every group of the records, one Row per group, keys in order (None last).
 
-    `by`: one of DIMENSIONS or a tuple of them. `today` decides which cases are overdue;
-    `workdays` is any object with `.add(date, n)` (hall/workdays.py's Workdays), Monday
-    to Friday when None. The records are read once each; nothing else is consulted.
+    `steps` and `ratings` are records (assess/records.py) or their facts (StepFacts, RatingFacts:
+    what a reader's `facts()` hands over); the figures are the same from either. `by`: one of
+    DIMENSIONS or a tuple of them. `today` decides which cases are overdue; `workdays` is any
+    object with `.add(date, n)` (hall/workdays.py's Workdays), Monday to Friday when None. The
+    records are read once each; nothing else is consulted. Times are summed as whole microseconds,
+    so an average does not depend on the order of the records.
     """
     keyf = _key_function(by)
     workdays = workdays or MondayToFriday()
     groups: dict[Any, _Group] = {}
-    within = timedelta(minutes=settings.service_level_minutes)
+    within = timedelta(minutes=settings.service_level_minutes) // timedelta(microseconds=1)
     limit_of = _limits(settings)
+    steps = _facts(steps, StepFacts, step_facts)
+    ratings = _facts(ratings, RatingFacts, rating_facts)
 
     rated = set()                     # the steps with a level or an excluded rating: not unrated
     level_index = _LEVEL_INDEX
-    for r in ratings:
-        k = keyf(r)
+    for r, k in zip(ratings, map(keyf, ratings)):
         g = groups.get(k)
         if g is None:
             g = groups[k] = _Group()
@@ -224,46 +236,44 @@ def figures(steps: Iterable[StepRecord], ratings: Iterable[RatingRecord], cases:
             try:
                 g.levels[level_index[r.level]] += 1
             except KeyError:
-                raise ValueError(f"rating {r.rating_id} has level {r.level!r}, not one of {', '.join(LEVELS)}")
+                raise ValueError(f"a rating of step {r.ticket_id}/{r.step} has level {r.level!r}, "
+                                 f"not one of {', '.join(LEVELS)}")
         else:
             continue
         rated.add((r.hall, r.ticket_id, r.step))
 
-    for s in steps:
-        k = keyf(s)
+    for (hall, ticket_id, step, _day, service, matter, _window, _staff, post, o, started, first_wait, wait,
+         service_us), k in zip(steps, map(keyf, steps)):
         g = groups.get(k)
         if g is None:
             g = groups[k] = _Group()
         g.steps += 1
-        if s.step == 0:
+        if step == 0:
             g.tickets += 1
-        first = s.first_called_at
-        if first is not None:
+        if first_wait is not None:
             g.called += 1
-            if first - s.queued_at <= within:
+            if first_wait <= within:
                 g.called_within += 1
-        o = s.outcome
         if o == "finished" or o == "transferred" or o == "serving":
             if o == "serving":
                 g.open += 1
             elif o == "transferred":
                 g.transfers += 1
-            if s.called_at is not None:
+            if wait is not None:
                 g.answered += 1
-                g.waits.append((s.called_at - s.queued_at).total_seconds())
-            if o != "serving" and s.started_at is not None:      # StepRecord.served
+                g.waits.append(wait)
+            if o != "serving" and started:      # StepRecord.served
                 g.served += 1
-                if s.post == "A":
+                if post == "A":
                     g.served_as_a += 1
-                elif s.post == "B":
+                elif post == "B":
                     g.served_as_b += 1
-                if (s.hall, s.ticket_id, s.step) not in rated:
+                if (hall, ticket_id, step) not in rated:
                     g.unrated += 1
-                if s.ended_at is not None:
-                    seconds = (s.ended_at - s.started_at).total_seconds()
-                    g.services.append(seconds)
-                    limit = limit_of(s)
-                    if limit is not None and seconds > limit:
+                if service_us is not None:
+                    g.services.append(service_us)
+                    limit = limit_of(service, matter)
+                    if limit is not None and service_us / 1_000_000 > limit:
                         g.breaches += 1
         elif o == "no_show":
             g.no_shows += 1
@@ -274,7 +284,7 @@ def figures(steps: Iterable[StepRecord], ratings: Iterable[RatingRecord], cases:
         elif o == "waiting" or o == "called":
             g.open += 1
         else:
-            raise ValueError(f"step {s.ticket_id}/{s.step} has outcome {o!r}, not one of {', '.join(STEP_OUTCOMES)}")
+            raise ValueError(f"step {ticket_id}/{step} has outcome {o!r}, not one of {', '.join(STEP_OUTCOMES)}")
 
     for c in cases:
         k = keyf(c)
@@ -296,8 +306,14 @@ def figures(steps: Iterable[StepRecord], ratings: Iterable[RatingRecord], cases:
     return [_row(k, groups[k]) for k in sorted(groups, key=_sort_key)]
 
 
+def _mean_seconds(micros: list[int]) -> Optional[float]:
+    """The mean of whole microseconds, in seconds: the exact sum, divided once."""
+    return sum(micros) / (len(micros) * 1_000_000) if micros else None
+
+
 def _row(key, g: _Group) -> Row:
     waits, services = sorted(g.waits), sorted(g.services)
+    p90_wait, p90_service = _percentile(waits, 0.9), _percentile(services, 0.9)
     levels = g.levels
     rated = sum(levels)
     counted_cases = g.cases_opened - g.cases_upheld
@@ -306,8 +322,9 @@ def _row(key, g: _Group) -> Row:
         answered=g.answered, served=g.served, no_shows=g.no_shows, transfers=g.transfers,
         cancellations=g.cancellations, expired=g.expired, open=g.open, breaches=g.breaches,
         served_as_a=g.served_as_a, served_as_b=g.served_as_b,
-        avg_wait=sum(waits) / len(waits) if waits else None, p90_wait=_percentile(waits, 0.9),
-        avg_service=sum(services) / len(services) if services else None, p90_service=_percentile(services, 0.9),
+        avg_wait=_mean_seconds(waits), p90_wait=None if p90_wait is None else p90_wait / 1_000_000,
+        avg_service=_mean_seconds(services),
+        p90_service=None if p90_service is None else p90_service / 1_000_000,
         service_level=_ratio(g.called_within, g.called), no_show_rate=_ratio(g.no_shows, g.called),
         very_satisfied=levels[0], satisfied=levels[1], basic=levels[2], dissatisfied=levels[3],
         very_dissatisfied=levels[4], rated=rated, bad=levels[3] + levels[4], excluded=g.excluded,
@@ -428,8 +445,8 @@ def drill(steps: Iterable[StepRecord], ratings: Iterable[RatingRecord], cases: I
         return [s for s in mine if s.served and (s.hall, s.ticket_id, s.step) not in rated]
     if figure == "breaches":
         limit = _limits(settings)
-        return [s for s in mine if s.served and s.ended_at is not None and limit(s) is not None
-                and _step_service(s) > limit(s)]
+        return [s for s in mine if s.served and s.ended_at is not None and limit(s.service, s.matter) is not None
+                and _step_service(s) > limit(s.service, s.matter)]
     if figure in ("answered", "avg_wait", "p90_wait"):
         waited = [s for s in mine if s.outcome in ANSWERED_OUTCOMES and s.called_at is not None]
         return waited if figure == "answered" else sorted(waited, key=_step_wait, reverse=True)

@@ -8,8 +8,8 @@ are equal whoever computes them and however the records are sliced.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime
-from typing import Optional
+from datetime import date, datetime, timedelta
+from typing import NamedTuple, Optional
 
 # How a step of a visit ended. OPEN_OUTCOMES: the step is still in the hall's hands.
 OPEN_OUTCOMES = ("waiting", "called", "serving")
@@ -109,6 +109,66 @@ class CaseRecord:
     appeal_reason: str = ""
     appeal_decision: str = ""
     note: str = ""                       # the latest step's words (who verified what, how it was fixed)
+
+
+class StepFacts(NamedTuple):
+    """What the figures count of a step (assess/figures.py), and nothing more: its dimensions, how it
+    ended, and its times as whole microseconds, each the difference of two of StepRecord's times.
+
+    A reader hands these straight from its database, which keeps the differences as integers
+    (the hall's `steps`, hall/store.py migration 13) or works them out itself (the city's
+    PostgreSQL), so a month's figures build no datetime. `step_facts` gives the same from a
+    StepRecord; the figures are equal from either.
+    """
+    hall: str
+    ticket_id: int
+    step: int
+    business_day: date
+    service: str
+    matter: Optional[str]
+    window: Optional[int]
+    staff: Optional[str]
+    post: Optional[str]
+    outcome: str
+    started: bool                        # service began (started_at is set)
+    first_wait_us: Optional[int]         # first_called_at - queued_at
+    wait_us: Optional[int]               # called_at - queued_at
+    service_us: Optional[int]            # ended_at - started_at
+
+
+class RatingFacts(NamedTuple):
+    """What the figures count of a rating: its dimensions, its step, its level and whether it was excluded."""
+    hall: str
+    ticket_id: int
+    step: int
+    business_day: date
+    service: str
+    matter: Optional[str]
+    window: int
+    staff: Optional[str]
+    level: Optional[str]
+    excluded: bool
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros_between(start: Optional[datetime], end: Optional[datetime]) -> Optional[int]:
+    """end - start in whole microseconds (exact, as datetimes hold them); None when either is None."""
+    if start is None or end is None:
+        return None
+    return (end - start) // _MICROSECOND
+
+
+def step_facts(s: StepRecord) -> StepFacts:
+    return StepFacts(s.hall, s.ticket_id, s.step, s.business_day, s.service, s.matter, s.window, s.staff, s.post,
+                     s.outcome, s.started_at is not None, micros_between(s.queued_at, s.first_called_at),
+                     micros_between(s.queued_at, s.called_at), micros_between(s.started_at, s.ended_at))
+
+
+def rating_facts(r: RatingRecord) -> RatingFacts:
+    return RatingFacts(r.hall, r.ticket_id, r.step, r.business_day, r.service, r.matter, r.window, r.staff, r.level,
+                       bool(r.excluded))
 
 
 _CASE_DATES = ("business_day", "deadline")

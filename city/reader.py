@@ -24,7 +24,7 @@ from typing import Iterator, Optional
 import psycopg
 
 from assess.reader import Progress, ReaderError, _check_range, _collector_paused, _maker
-from assess.records import AlarmRecord, CaseRecord, RatingRecord, StepRecord, case_from_json
+from assess.records import AlarmRecord, CaseRecord, RatingFacts, RatingRecord, StepFacts, StepRecord, case_from_json
 
 _BATCH = 20_000
 TIMEZONE = "Asia/Shanghai"
@@ -35,6 +35,19 @@ _RATING_COLUMNS = ("hall_code, id, ticket_id, step, business_day, number, servic
                    " channel, device, reasons, comment, at, excluded, exclusion_reason")
 _step = _maker(StepRecord)
 _rating = _maker(RatingRecord)
+
+
+def _micros(start: str, end: str) -> str:
+    """SQL for end - start in whole microseconds (NULL when either is): PostgreSQL's timestamps hold
+    microseconds, and the interval's epoch is exact, so these equal the hall's integers."""
+    return f"(extract(epoch from {end} - {start}) * 1000000)::bigint"
+
+
+# What the figures count (assess/records.py StepFacts, RatingFacts), in the facts' field order.
+_STEP_FACTS = ("hall_code, ticket_id, step, business_day, service, matter, \"window\", staff, post, outcome,"
+               f" started_at IS NOT NULL, {_micros('queued_at', 'first_called_at')},"
+               f" {_micros('queued_at', 'called_at')}, {_micros('started_at', 'ended_at')}")
+_RATING_FACTS = "hall_code, ticket_id, step, business_day, service, matter, \"window\", staff, level, excluded"
 
 
 def connect(dsn: str, **kwargs) -> psycopg.Connection:
@@ -128,6 +141,29 @@ class CityReader:
             steps = self.steps(start, end, part(0))
             ratings = self.ratings(start, end, part(len(steps)))
             cases = self.cases(start, end, part(len(steps) + len(ratings)))
+        return steps, ratings, cases
+
+    def facts(self, start: date, end: date, progress: Optional[Progress] = None
+              ) -> tuple[list[StepFacts], list[RatingFacts], list[CaseRecord]]:
+        """What the figures of start..end count (as Reader.facts): the steps' and ratings' facts, the
+        steps' durations worked out by PostgreSQL, and the cases, from one snapshot."""
+        _check_range(start, end)
+        where, args = self._where(start, end)
+        new = tuple.__new__
+        with self.snapshot(), _collector_paused():
+            total = sum(self.counts(start, end).values()) if progress else 0
+            steps: list[StepFacts] = []
+            for batch in self._rows(f"SELECT {_STEP_FACTS} FROM steps{where}", args):
+                steps.extend([new(StepFacts, row) for row in batch])
+                if progress:
+                    progress(len(steps), total)
+            ratings: list[RatingFacts] = []
+            for batch in self._rows(f"SELECT {_RATING_FACTS} FROM ratings{where}", args):
+                ratings.extend([new(RatingFacts, row) for row in batch])
+                if progress:
+                    progress(len(steps) + len(ratings), total)
+            cases = self.cases(start, end, None if progress is None
+                               else lambda n, _t: progress(len(steps) + len(ratings) + n, total))
         return steps, ratings, cases
 
     def counts(self, start: date, end: date) -> dict[str, int]:

@@ -241,6 +241,10 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX ratings_day_level ON ratings (business_day, level, excluded)
     """,
+    # 13: each step's wait, first wait and service as whole microseconds beside its ISO times, kept by
+    # the database on every write (so every writer, replay and old migrations included, fills them)
+    # and back-filled: a month's figures read integers, never parsing a time (assess/reader.py facts).
+    lambda conn: _migrate_13(conn),
 ]
 
 _STEP_COLUMNS = ("ticket_id, step, business_day, number, service, matter, priority, issued_at, queued_at,"
@@ -338,6 +342,36 @@ def _migrate_7(conn) -> None:
     for row in conn.execute(f"SELECT {columns} FROM tickets").fetchall():
         for values in _step_rows(_ticket(tuple(row) + (None,))):
             conn.execute(f"INSERT INTO steps ({_STEP_COLUMNS}) VALUES ({','.join('?' * 18)})", values)
+
+def _micros_sql(column: str) -> str:
+    """SQL for the ISO time in `column` (as `_ts` writes it: datetime.isoformat, no fraction or six digits,
+    an offset or none) as whole microseconds since 1970 (no offset: taken as UTC; only differences are
+    used). The seconds come from the text without its fraction (SQLite would round it to milliseconds),
+    the fraction is added as an integer: exact, as Python's own datetime arithmetic."""
+    frac = f"substr({column}, 20, 1) = '.'"
+    return (f"(unixepoch(CASE WHEN {frac} THEN substr({column}, 1, 19) || substr({column}, 27) ELSE {column} END)"
+            f" * 1000000 + CASE WHEN {frac} THEN CAST(substr({column}, 21, 6) AS INTEGER) ELSE 0 END)")
+
+
+# The steps' durations (migration 13) as SQL over a row's time columns: NULL when either time is.
+_STEP_DURATIONS = {"first_wait_us": ("queued_at", "first_called_at"), "wait_us": ("queued_at", "called_at"),
+                   "service_us": ("started_at", "ended_at")}
+
+
+def _durations_sql(row: str = "") -> str:
+    return ", ".join(f"{name} = {_micros_sql(row + end)} - {_micros_sql(row + start)}"
+                     for name, (start, end) in _STEP_DURATIONS.items())
+
+
+def _migrate_13(conn) -> None:
+    for name in _STEP_DURATIONS:
+        conn.execute(f"ALTER TABLE steps ADD COLUMN {name} INTEGER")
+    times = ", ".join(sorted({c for pair in _STEP_DURATIONS.values() for c in pair}))
+    for event in ("INSERT", f"UPDATE OF {times}"):
+        conn.execute(f"CREATE TRIGGER steps_durations_{event.split()[0].lower()} AFTER {event} ON steps BEGIN"
+                     f" UPDATE steps SET {_durations_sql('NEW.')} WHERE rowid = NEW.rowid; END")
+    conn.execute(f"UPDATE steps SET {_durations_sql()}")
+
 
 _TICKET_COLUMNS = ("id, business_day, service, number, serial, status, issued_at, calls, started_at, finished_at,"
                    " window, staff, token, queued_at, priority, matter, appointment, id_hash, id_masked,"

@@ -421,3 +421,23 @@ def test_generators_and_lists_give_the_same_figures():
     steps, ratings, cases = random_month(random.Random(5), steps=800)
     listed = figures(steps, ratings, cases, by="window", settings=SETTINGS, today=TODAY)
     assert figures(iter(steps), iter(ratings), iter(cases), by="window", settings=SETTINGS, today=TODAY) == listed
+
+
+@pytest.mark.parametrize("by", ["total", "staff", "window", ("hall", "day")])
+def test_facts_give_the_records_figures_in_any_order(by):
+    """What a reader's facts() hands over (the steps' times as microseconds) gives the records' own figures,
+    exactly, and shuffled records give the same averages to the last bit (the sums are of integers)."""
+    from assess.records import rating_facts, step_facts
+    steps, ratings, cases = random_month(random.Random(6), steps=1500, halls=("H1", "H2"))
+    steps = [replace(s, queued_at=s.queued_at + timedelta(microseconds=137 * i)) for i, s in enumerate(steps)]
+    kw = dict(by=by, settings=SETTINGS, today=date(2026, 11, 25))
+    from_records = figures(steps, ratings, cases, **kw)
+    facts = [step_facts(s) for s in steps], [rating_facts(r) for r in ratings]
+    assert figures(*facts, cases, **kw) == from_records
+    mixed = facts[0][::2] + steps[1::2], ratings[::2] + facts[1][1::2]     # both kinds in one list
+    rng = random.Random(7)
+    for part in mixed:
+        rng.shuffle(part)
+    assert figures(*mixed, cases, **kw) == from_records
+    assert any(r.breaches and r.called_within < r.called for r in from_records)
+

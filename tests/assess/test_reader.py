@@ -212,3 +212,85 @@ def test_a_ranges_steps_come_in_order_from_the_index_not_a_sort(store):
     from assess.reader import _STEP_SQL
     plan = " ".join(row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + _STEP_SQL, ("2026-11-01", "2026-11-30")))
     assert plan == "SEARCH steps USING INDEX steps_day_ticket (business_day>? AND business_day<?)"
+
+
+# -- the figures' facts --------------------------------------------------------
+
+def _facts_sorted(facts):
+    return sorted(facts, key=lambda f: (f.ticket_id, f.step))
+
+
+def test_facts_are_the_records_facts_with_every_duration_to_the_microsecond(store, visits):
+    from assess.records import StepFacts, rating_facts, step_facts
+    with Reader(store.path, HALL) as reader:
+        steps, ratings, cases = reader.records(DAY, DAY)
+        f_steps, f_ratings, f_cases = reader.facts(DAY, DAY)
+    assert _facts_sorted(f_steps) == [step_facts(s) for s in steps]
+    assert _facts_sorted(f_ratings) == sorted((rating_facts(r) for r in ratings), key=lambda f: (f.ticket_id, f.step))
+    assert f_cases == cases
+    transferred = next(f for f in f_steps if f.outcome == "transferred")
+    assert type(transferred) is StepFacts
+    assert (transferred.first_wait_us, transferred.wait_us, transferred.service_us) == (120_000_000, 120_000_000,
+                                                                                       300_000_000)
+    assert next(f for f in f_steps if f.outcome == "cancelled")[-3:] == (None, None, None)
+
+
+@pytest.mark.parametrize("queued, called, ended", [
+    # (queued_at, called_at = started_at, ended_at) as ISO text: a fraction, none, one carried over a
+    # second (SQLite alone would round .9999995 to the next second), other offsets, and no offset.
+    ("2026-11-27T09:00:00.999999+08:00", "2026-11-27T09:00:01+08:00", "2026-11-27T09:07:41.000001+08:00"),
+    ("2026-11-27T09:00:00+08:00", "2026-11-27T09:12:34.567891+08:00", "2026-11-27T09:12:34.567892+08:00"),
+    ("2026-11-27T09:59:59.999500+08:00", "2026-11-27T02:00:00.000500+01:00", "2026-11-27T10:00:00.999999+08:00"),
+    ("2026-11-27T01:00:00.250000", "2026-11-27T01:00:00.750000", "2026-11-28T01:00:00"),
+])
+def test_the_stores_durations_equal_pythons_for_every_kind_of_time_text(store, queued, called, ended):
+    from assess.records import micros_between
+    store.conn.execute("INSERT INTO tickets (id, business_day, service, number, serial, status, issued_at)"
+                       " VALUES (1, '2026-11-27', 'A', 'A001', 1, 'finished', ?)", (queued,))
+    store.conn.execute("INSERT INTO steps (ticket_id, step, business_day, number, service, issued_at, queued_at,"
+                       " first_called_at, called_at, calls, started_at, ended_at, outcome)"
+                       " VALUES (1, 0, '2026-11-27', 'A001', 'A', ?, ?, ?, ?, 1, ?, ?, 'finished')",
+                       (queued, queued, called, called, called, ended))
+    q, c, e = (datetime.fromisoformat(t) for t in (queued, called, ended))
+    want = (micros_between(q, c), micros_between(q, c), micros_between(c, e))
+    stored = store.conn.execute("SELECT first_wait_us, wait_us, service_us FROM steps").fetchone()
+    assert stored == want
+    store.conn.execute("UPDATE steps SET ended_at = ?, called_at = NULL", (called,))    # kept on every write
+    assert store.conn.execute("SELECT first_wait_us, wait_us, service_us FROM steps").fetchone() == (want[0], None, 0)
+
+
+def test_migration_13_fills_in_an_older_files_durations_as_a_new_file_writes_them(tmp_path, store, visits,
+                                                                                  monkeypatch):
+    import hall.store as store_module
+    from hall.store import MIGRATIONS, Store
+    rows = store.conn.execute("SELECT * FROM steps ORDER BY ticket_id, step").fetchall()
+    path = tmp_path / "old" / "hallq.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:12])
+    old = Store(path)
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    columns = [r[1] for r in old.conn.execute("PRAGMA table_info(steps)")]
+    assert "wait_us" not in columns
+    for r in rows:
+        old.conn.execute("INSERT INTO tickets (id, business_day, service, number, serial, status, issued_at)"
+                         " VALUES (?, ?, ?, ?, ?, 'finished', ?) ON CONFLICT DO NOTHING",
+                         (r[0], r[2], r[4], r[3], r[0], r[7]))
+        old.conn.execute(f"INSERT INTO steps VALUES ({','.join('?' * len(columns))})", r[:len(columns)])
+    with Reader(path, HALL) as reader:          # a file the hall has not migrated yet: read from its records
+        before = reader.facts(DAY, DAY + timedelta(days=1))
+        assert reader.conn.execute("PRAGMA user_version").fetchone()[0] == 12
+    old.migrate()
+    assert old.conn.execute("SELECT * FROM steps ORDER BY ticket_id, step").fetchall() == rows
+    old.close()
+    days = (DAY, DAY + timedelta(days=1))
+    with Reader(path, HALL) as reader, Reader(store.path, HALL) as new:
+        after, written = reader.facts(*days), new.facts(*days)
+    assert _facts_sorted(after[0]) == _facts_sorted(before[0]) == _facts_sorted(written[0])
+    assert len(after[0]) == 5          # the transfer two steps, the matter, the cancelled, the next day's
+
+
+def test_facts_count_their_progress(store, visits):
+    seen = []
+    with Reader(store.path, HALL) as reader:
+        steps, ratings, cases = reader.facts(DAY, DAY, progress=lambda done, total: seen.append((done, total)))
+    n = len(steps) + len(ratings) + len(cases)
+    assert seen[-1] == (n, n) and n > 0
