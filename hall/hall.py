@@ -12,6 +12,7 @@ import dataclasses
 import secrets
 import threading
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Callable, Optional
 
 from hall import estimate, idnumber, policy
@@ -27,6 +28,7 @@ from hall.store import Store
 
 DEFAULT_RATING_TIMEOUT = 30.0   # seconds, as devices/rater/driver.py
 UNRATED_GRACE_SECONDS = 5.0
+_NO_ORDER = MappingProxyType({})   # no forecast order to count people ahead by (one object, so it caches)
 
 
 def _rater_entries(devices: dict) -> list[dict]:
@@ -46,6 +48,7 @@ class Hall:
         self.forecast_every = forecast_every
         self._forecast_wanted = threading.Event()
         self._token_index: tuple = (None, {})   # (seq, token -> ticket)
+        self._lines_cache: tuple = (None, None, None, {})   # (state, seq, order, service -> line)
         self.id_key = id_key
         self.devices = None  # the DeviceManager, when the app attached one
         self._forecast_cache: tuple = (None, None)   # (seq, minute) -> forecast; the clock moves it too
@@ -657,13 +660,16 @@ class Hall:
             t = self.state.tickets.get(t.id, t)
             if t.status != WAITING:
                 return 0
-            mine = order.get(t.id)
-            same = [x for x in self.state.waiting((t.service,)) if x.id != t.id]
-            if mine is None:
-                # No open window reaches it yet: count by the order windows will call (hall/policy.py).
-                key = policy.calling_key
-                return sum(1 for x in same if key(x) < key(t))
-            return sum(1 for x in same if order.get(x.id, mine) < mine)
+            return self._ahead(t, self._lines_of(order)(t.service), order)
+
+    @staticmethod
+    def _ahead(t: Ticket, line: tuple[list, list], order) -> int:
+        """People ahead of waiting `t` in its line (`_lines_of`): by the forecast's order when it
+        places `t`, else by the order windows will call (hall/policy.py), as no open window reaches it."""
+        ranked, keys = line
+        if t.id in order:
+            return bisect.bisect_left(ranked, order[t.id])
+        return bisect.bisect_left(keys, policy.calling_key(t))
 
     def wait_minutes(self, t: Ticket) -> Optional[int]:
         """Estimated minutes until this waiting ticket is called (None: no open window serves it).
@@ -729,7 +735,7 @@ class Hall:
         fc = self._forecast()
         with self._lock:
             current = self._forecast_cache[0] is not None and self._forecast_cache[0][0] == self.state.last_seq
-        return fc.order if current or self.forecast_every is None else {}
+        return fc.order if current or self.forecast_every is None else _NO_ORDER
 
     def start_forecasts(self) -> threading.Event:
         """Work forecasts out in the background, at most every `forecast_every` s; set the event to stop."""
@@ -874,20 +880,14 @@ class Hall:
         with self._lock:
             chosen = [self._ticket_of_token(token) for token in tokens]
             wanted = {t.service for t in chosen if t is not None} if services is None else services
-            waiting = [t for t in self.state.waiting() if t.service in wanted]
-            lines: dict[str, tuple[list, list]] = {}
-            for s in {t.service for t in waiting}:
-                mine = [t for t in waiting if t.service == s]
-                lines[s] = (sorted(order[t.id] for t in mine if t.id in order),
-                            sorted(policy.calling_key(t) for t in mine))
+            lines = self._lines_of(order)
             for token, t in zip(tokens, chosen):
                 if t is None or t.service not in wanted:
                     continue
-                ahead, wait, count, span = 0, None, len(lines.get(t.service, ((), ()))[1]), (None, None)
+                line = lines(t.service)
+                ahead, wait, count, span = 0, None, len(line[1]), (None, None)
                 if t.status == WAITING:
-                    ranked, keys = lines.get(t.service, ([], []))
-                    ahead = (bisect.bisect_left(ranked, order[t.id]) if t.id in order
-                             else bisect.bisect_left(keys, policy.calling_key(t)))
+                    ahead = self._ahead(t, line, order)
                     wait = estimate.minutes_until(self._call_time(fc, t), now)
                     span = self._range_of(fc, t, now)
                 # What the phone shows of its own ticket; the line's length rides along with the
@@ -898,6 +898,28 @@ class Hall:
                     continue
                 out[token] = (fingerprint, self._progress_json(t, ahead, wait, count, span))
         return out
+
+    def _lines_of(self, order) -> Callable[[str], tuple[list, list]]:
+        """service -> (its waiting tickets' places in `order`, their calling keys), both sorted,
+        for counting people ahead by bisection (call under the hall's lock).
+
+        Kept while the state and the order are the same: the push works phones out a chunk at a
+        time, and each chunk of a line would otherwise sort the same line again.
+        """
+        state = self.state
+        cached = self._lines_cache
+        if not (cached[0] is state and cached[1] == state.last_seq and cached[2] is order):
+            cached = self._lines_cache = (state, state.last_seq, order, {})
+        lines = cached[3]
+
+        def line(service: str) -> tuple[list, list]:
+            found = lines.get(service)
+            if found is None:
+                mine = state.waiting({service})
+                found = lines[service] = (sorted(order[t.id] for t in mine if t.id in order),
+                                          sorted(policy.calling_key(t) for t in mine))
+            return found
+        return line
 
     def _progress_json(self, t: Ticket, ahead: int, wait: Optional[int], waiting: int,
                        span: tuple = (None, None)) -> dict:

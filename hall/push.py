@@ -43,8 +43,9 @@ NAMESPACE = "/hall"
 # DROP_AFTER messages over budget is disconnected.
 RATE, BURST, DROP_AFTER = 2.0, 10.0, 50
 # Phones hear of their tickets' progress at most this often: a burst of calls is one update.
-PHONE_COALESCE_S = 0.1
-PHONE_YIELD_EVERY = 25
+PHONE_COALESCE_S = 0.03
+# Phones worked out and sent per turn of the loop (hall/push.py `_send_progress`).
+PHONE_CHUNK = 40
 # The board's rating figures are worked out at most this often: a burst of finishes and ratings
 # is one update (a busy day's figures take ~15 ms of the loop).
 FIGURES_COALESCE_S = 1.0
@@ -77,6 +78,7 @@ class Push:
         self.prev: dict[str, int] = {}             # room -> seq of the last event sent to it
         self.phones: dict[str, set] = {}           # token -> sids following it
         self.sent_progress: dict[str, tuple] = {}  # token -> (fingerprint, seq) last sent
+        self.phone_service: dict[str, str] = {}    # token -> its ticket's service when last sent
         self._dirty: Optional[set] = None          # services whose phones need new progress
         self.boards: set = set()                   # sids of the board audience, told the rating figures
         self._figures_wake = None                  # set when the rating figures may have changed
@@ -152,6 +154,7 @@ class Push:
                 if not sids:
                     del self.phones[c["key"]]
                     self.sent_progress.pop(c["key"], None)
+                    self.phone_service.pop(c["key"], None)
 
     def allowed(self) -> bool:
         """Meter one message of this client; False drops it, and a persistent flooder is disconnected."""
@@ -242,16 +245,24 @@ class Push:
             self.socketio.emit("rating_figures", figures, to=aud.room(aud.BOARD), namespace=NAMESPACE)
 
     def _send_progress(self, services: set) -> None:
-        known = {token: sent[0] for token, sent in self.sent_progress.items()}
-        changed = self.hall.progress_many(list(self.phones), services, known)
-        for i, (token, (fingerprint, p)) in enumerate(changed.items()):
-            last = self.sent_progress.get(token)
-            p["prev"] = last[1] if last else 0
-            self.sent_progress[token] = (fingerprint, p["seq"])
-            self.socketio.emit("progress", p, to=aud.room(aud.PHONE, token), namespace=NAMESPACE)
-            if i % PHONE_YIELD_EVERY == PHONE_YIELD_EVERY - 1:
-                # Let a call reach the screens between phones: a full house has hundreds to tell.
-                self.socketio.sleep(0)
+        """The phones of these services their new progress, a chunk at a time.
+
+        Between chunks the loop runs on (a call reaches the screens, a kiosk's ticket is issued):
+        a full house has hundreds of phones in a line, and working them all out at once held the
+        loop for tens of milliseconds. Each chunk is worked out from the state as it is then.
+        """
+        tokens = [token for token in self.phones
+                  if self.phone_service.get(token) in services or token not in self.phone_service]
+        for start in range(0, len(tokens), PHONE_CHUNK):
+            chunk = [token for token in tokens[start:start + PHONE_CHUNK] if token in self.phones]
+            known = {token: self.sent_progress[token][0] for token in chunk if token in self.sent_progress}
+            for token, (fingerprint, p) in self.hall.progress_many(chunk, services, known).items():
+                last = self.sent_progress.get(token)
+                p["prev"] = last[1] if last else 0
+                self.sent_progress[token] = (fingerprint, p["seq"])
+                self.phone_service[token] = p["ticket"]["service"]
+                self.socketio.emit("progress", p, to=aud.room(aud.PHONE, token), namespace=NAMESPACE)
+            self.socketio.sleep(0)
 
 
 def init_push(socketio: SocketIO, hall) -> Push:

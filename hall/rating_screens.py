@@ -94,6 +94,9 @@ def phone_rating(hall, t) -> dict:
     there is a step to rate.
     """
     rules = hall.config.ratings
+    if not ratings.may_have_served_steps(t):     # a ticket in the line: nothing to rate yet
+        return aud.public_rating({"steps": [], "until": None, "rated": [], "too_late": None, "reasons": [],
+                                  "comment_chars": rules.comment_chars})
     if t.business_day == hall.state.business_day:
         rated = hall.state.rated
 
@@ -117,6 +120,8 @@ def phone_rating(hall, t) -> dict:
 
 def phone_fingerprint(hall, t) -> tuple:
     """What of today's ticket `t`'s ratings its phone shows: when it changes, the phone is sent its progress."""
+    if not ratings.may_have_served_steps(t):
+        return ()
     return tuple(hall.state.rated.get((t.id, s.step), "") for s in ratings.served_steps(t))
 
 

@@ -37,6 +37,11 @@ class ServedStep:
     outcome: str          # finished, transferred
 
 
+def may_have_served_steps(t: Ticket) -> bool:
+    """False when `served_steps(t)` is surely empty: no earlier step and not finished (most of a line)."""
+    return bool(t.steps) or t.status == FINISHED
+
+
 def served_steps(t: Ticket) -> list[ServedStep]:
     """The ticket's steps that were served: each transferred-on step that had begun, then its finish."""
     out = []

@@ -337,3 +337,42 @@ def test_an_open_case_becomes_overdue_past_its_working_days(app, clerk, clock):
     figures = board_figures(hall)
     assert (figures["business_day"], figures["rated"], figures["open_cases"], figures["overdue_cases"]) == \
            ("2026-12-09", 0, 1, 1)
+
+
+def test_the_phone_shortcut_for_a_ticket_in_line_agrees_with_the_served_steps(app, clerk):
+    """`may_have_served_steps` lets the phone progress skip the rating work of a ticket in line;
+    across a ticket's life it is False only where `served_steps` is empty."""
+    from hall import ratings as rules
+    h = app.extensions["hallq"]
+    waiting = issue(app, "A")
+    transferred, finished, gone = issue(app, "A"), issue(app, "A"), issue(app, "A")
+    seen = []
+
+    def look(label, t):
+        ticket = h.ticket_by_token(t["token"])
+        seen.append((label, rules.may_have_served_steps(ticket), len(rules.served_steps(ticket))))
+
+    look("waiting", waiting)
+    for action in ("call-next", "start"):
+        clerk[1].post(f"/api/windows/1/{action}")
+    look("serving", waiting)
+    clerk[1].post("/api/windows/1/transfer", json={"service": "B"})
+    look("transferred, waiting for B", waiting)
+    clerk[1].post("/api/windows/1/call", json={"ticket": transferred["number"]})
+    look("called", transferred)
+    clerk[1].post("/api/windows/1/no-show")
+    look("no-show", transferred)
+    clerk[1].post("/api/windows/1/call", json={"ticket": finished["number"]})
+    for action in ("start", "finish"):
+        clerk[1].post(f"/api/windows/1/{action}")
+    look("finished", finished)
+    assert seen == [("waiting", False, 0), ("serving", False, 0), ("transferred, waiting for B", True, 1),
+                    ("called", False, 0), ("no-show", False, 0), ("finished", True, 1)]
+    # The phone of a ticket in line is sent what the full rule gives it: nothing to rate yet.
+    with h._lock:
+        ticket = h.ticket_by_token(gone["token"])
+        offer = rules.phone_offer(ticket, lambda step: rules.NOTHING, h.clock(), h.config.ratings)
+    assert (offer.open, offer.rated, offer.late) == ([], [], [])
+    assert h.progress(gone["token"])["rating"] == {
+        "steps": [], "until": None, "rated": [], "too_late": None, "reasons": [],
+        "comment_chars": h.config.ratings.comment_chars}
