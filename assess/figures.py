@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
+from assess.collector import paused
 from assess.records import (BAD_LEVELS, LEVELS, STEP_OUTCOMES, CaseRecord, RatingFacts, RatingRecord, StepFacts,
                             StepRecord, rating_facts, step_facts)
 
@@ -216,6 +217,11 @@ def figures(steps: Iterable[Union[StepRecord, StepFacts]], ratings: Iterable[Uni
     records are read once each; nothing else is consulted. Times are summed as whole microseconds,
     so an average does not depend on the order of the records.
     """
+    with paused():          # the lists and the set below hold no cycles (assess/collector.py)
+        return _figures(steps, ratings, cases, by, settings, today, workdays)
+
+
+def _figures(steps, ratings, cases, by, settings: FigureSettings, today: date, workdays) -> list[Row]:
     keyf = _key_function(by)
     workdays = workdays or MondayToFriday()
     groups: dict[Any, _Group] = {}
@@ -334,6 +340,12 @@ def _row(key, g: _Group) -> Row:
         cases_rectified=g.cases_rectified, cases_called_back=g.cases_called_back, cases_overdue=g.cases_overdue,
         rectification_rate=rectification_rate(g.cases_opened, g.cases_upheld, g.cases_rectified),
         callback_rate=_ratio(g.cases_called_back, counted_cases))
+
+
+def answered_waits(steps: Iterable[Union[StepRecord, StepFacts]]) -> list[float]:
+    """The waits, in seconds, that avg_wait and p90_wait are over (the answered steps'), of records or facts."""
+    return [f.wait_us / 1_000_000 for f in _facts(steps, StepFacts, step_facts)
+            if f.wait_us is not None and f.outcome in ANSWERED_OUTCOMES]
 
 
 def rectification_rate(opened: int, upheld: int, rectified: int) -> Optional[float]:

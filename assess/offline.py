@@ -16,7 +16,7 @@ import io
 from datetime import date
 
 
-def _period(path, code, config, start: date, end: date, today: date, workdays):
+def _period(path, code, config, start: date, end: date, today: date, workdays, facts: bool = False):
     from assess.period import Period
     from assess.reader import Reader, ReaderError
     try:
@@ -24,12 +24,12 @@ def _period(path, code, config, start: date, end: date, today: date, workdays):
     except ReaderError as exc:
         return None, ("error", "records_unavailable", exc.message, exc.message_en)
     with reader:
-        return Period.read(reader, start, end, config, today, workdays), None
+        return Period.read(reader, start, end, config, today, workdays, facts), None
 
 
 def figures(path, code, config, start, end, today, workdays, by):
     """The figures table of `by` with the charts' series (GET /api/assess/figures)."""
-    p, refused = _period(path, code, config, start, end, today, workdays)
+    p, refused = _period(path, code, config, start, end, today, workdays, facts=True)
     return refused or ("ok", {**p.table_json(by), "charts": p.charts_json()})
 
 
@@ -42,7 +42,7 @@ def drill(path, code, config, start, end, today, workdays, by, key, figure, tz):
 def export(path, code, config, start, end, today, workdays, by, fmt):
     """The figures table of `by` as CSV or XLSX bytes (GET /api/assess/export)."""
     from assess.export import Report, write_csv, write_xlsx
-    p, refused = _period(path, code, config, start, end, today, workdays)
+    p, refused = _period(path, code, config, start, end, today, workdays, facts=True)
     if refused:
         return refused
     rows = p.rows(by)
@@ -67,7 +67,7 @@ def export_job(path, code, config, start, end, today, workdays, by, fmt, out_pat
     except ReaderError as exc:
         return "error", "records_unavailable", exc.message, exc.message_en
     with reader:
-        steps, ratings, cases = reader.records(start, end, phase("reading"))
+        steps, ratings, cases = reader.facts(start, end, phase("reading"))
         names = reader.staff_names()
     if progress:
         progress("figuring", 0, 0)

@@ -3,6 +3,9 @@
 A `Period` holds the records of the business days start..end (read by
 assess/reader.py from one snapshot) and answers what the pages ask: the rows
 of a slice with the total, the charts' series, the records behind a figure.
+A period read for its figures alone (`Period.read(..., facts=True)`: the
+table, the charts, the exports) holds only the records' facts, read in a
+third of the time; the drill-down reads the full records.
 Everything here is computed by assess/figures.py; this module only picks
 ranges, names columns in zh-CN and English and turns records into JSON.
 """
@@ -188,7 +191,7 @@ class Period:
     """The records of the business days start..end of one hall, and what the pages ask of them."""
     start: date
     end: date
-    steps: list[StepRecord]
+    steps: list[StepRecord]                     # or their facts (StepFacts, RatingFacts): no drill then
     ratings: list[RatingRecord]
     cases: list[CaseRecord]
     settings: F.FigureSettings
@@ -197,8 +200,9 @@ class Period:
     labels: Labels
 
     @classmethod
-    def read(cls, reader, start: date, end: date, config, today: date, workdays) -> "Period":
-        steps, ratings, cases = reader.records(start, end)
+    def read(cls, reader, start: date, end: date, config, today: date, workdays, facts: bool = False) -> "Period":
+        """The period's records (`facts`: only what the figures count, for the table, charts and exports)."""
+        steps, ratings, cases = (reader.facts if facts else reader.records)(start, end)
         return cls(start, end, steps, ratings, cases, settings_of(config), today, workdays,
                    Labels(config, reader.staff_names()))
 
@@ -237,8 +241,7 @@ class Period:
         trend = lambda by: [{"key": key_param(r.key), "tickets": r.tickets, "served": r.served,
                              "rated": r.rated, "bad": r.bad, "satisfaction": r.satisfaction}
                             for r in self.rows(by)]
-        waits = [(s.called_at - s.queued_at).total_seconds() / 60
-                 for s in self.drill("total", F.TOTAL, "answered")]
+        waits = [seconds / 60 for seconds in F.answered_waits(self.steps)]
         bins = []
         for i, low in enumerate(WAIT_BINS):
             high = WAIT_BINS[i + 1] if i + 1 < len(WAIT_BINS) else None

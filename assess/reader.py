@@ -17,16 +17,15 @@ and a kiosk's ticket waits for it (p99 ~180 ms against ~10 ms).
 """
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
-import threading
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Union
 
+from assess.collector import paused as _collector_paused
 from assess.records import (AlarmRecord, CaseRecord, RatingFacts, RatingRecord, StepFacts, StepRecord, case_from_json,
                             rating_facts, step_facts)
 
@@ -77,34 +76,6 @@ def _maker(cls):
 
 _step = _maker(StepRecord)
 _rating = _maker(RatingRecord)
-
-_pauses = 0
-_pauses_lock = threading.Lock()
-_collector_was_enabled = False
-
-
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector off while a read builds its records, back as it was after.
-
-    A month is a few hundred thousand new objects with no cycles among them, and the
-    collector walks every live object each time the young ones pile up: a third of the
-    read's time. Reads in several threads at once share one pause.
-    """
-    global _pauses, _collector_was_enabled
-    with _pauses_lock:
-        if _pauses == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pauses_lock:
-            _pauses -= 1
-            if _pauses == 0 and _collector_was_enabled:
-                gc.enable()
-
 
 class Reader:
     """Records of one hall's SQLite file, read through a read-only connection of its own.
@@ -186,18 +157,20 @@ class Reader:
         if self.conn.execute("PRAGMA user_version").fetchone()[0] < FACTS_VERSION:
             steps, ratings, cases = self.records(start, end, progress)
             return [step_facts(s) for s in steps], [rating_facts(r) for r in ratings], cases
-        hall, day_of, new = self.hall, self._day, tuple.__new__
+        hall, new = self.hall, tuple.__new__
+        days = {(start + timedelta(days=i)).isoformat(): start + timedelta(days=i)
+                for i in range((end - start).days + 1)}
         with self.snapshot(), _collector_paused():
             counts = self.counts(start, end) if progress else None
             total = sum(counts.values()) if counts else 0
             args = (start.isoformat(), end.isoformat())
-            steps = [new(StepFacts, (hall, tid, step, day_of(day), service, matter, window, staff, post, outcome,
+            steps = [new(StepFacts, (hall, tid, step, days[day], service, matter, window, staff, post, outcome,
                                      bool(started), first, wait, served))
                      for (tid, step, day, service, matter, window, staff, post, outcome, started, first, wait,
                           served) in self.conn.execute(_STEP_FACTS_SQL, args)]
             if progress:
                 progress(len(steps), total)
-            ratings = [new(RatingFacts, (hall, tid, step, day_of(day), service, matter, window, staff, level,
+            ratings = [new(RatingFacts, (hall, tid, step, days[day], service, matter, window, staff, level,
                                          bool(excluded)))
                        for tid, step, day, service, matter, window, staff, level, excluded
                        in self.conn.execute(_RATING_FACTS_SQL, args)]

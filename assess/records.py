@@ -7,9 +7,10 @@ are equal whoever computes them and however the records are sliced.
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import NamedTuple, Optional
+from typing import Optional
 
 # How a step of a visit ended. OPEN_OUTCOMES: the step is still in the hall's hands.
 OPEN_OUTCOMES = ("waiting", "called", "serving")
@@ -111,43 +112,26 @@ class CaseRecord:
     note: str = ""                       # the latest step's words (who verified what, how it was fixed)
 
 
-class StepFacts(NamedTuple):
-    """What the figures count of a step (assess/figures.py), and nothing more: its dimensions, how it
-    ended, and its times as whole microseconds, each the difference of two of StepRecord's times.
+# The fields a step's and a rating's facts share: who, where and what (the figures' dimensions).
+_FACT_DIMENSIONS = ("hall", "ticket_id", "step", "business_day", "service", "matter", "window", "staff")
 
-    A reader hands these straight from its database, which keeps the differences as integers
-    (the hall's `steps`, hall/store.py migration 13) or works them out itself (the city's
-    PostgreSQL), so a month's figures build no datetime. `step_facts` gives the same from a
-    StepRecord; the figures are equal from either.
-    """
-    hall: str
-    ticket_id: int
-    step: int
-    business_day: date
-    service: str
-    matter: Optional[str]
-    window: Optional[int]
-    staff: Optional[str]
-    post: Optional[str]
-    outcome: str
-    started: bool                        # service began (started_at is set)
-    first_wait_us: Optional[int]         # first_called_at - queued_at
-    wait_us: Optional[int]               # called_at - queued_at
-    service_us: Optional[int]            # ended_at - started_at
+StepFacts = namedtuple("StepFacts", _FACT_DIMENSIONS + (
+    "post", "outcome",
+    "started",                           # service began (started_at is set)
+    "first_wait_us",                     # first_called_at - queued_at, whole microseconds (None: never called)
+    "wait_us",                           # called_at - queued_at
+    "service_us"))                       # ended_at - started_at
+StepFacts.__doc__ = """What the figures count of a step (assess/figures.py), and nothing more: its dimensions, how it
+ended, and its times as whole microseconds, each the difference of two of StepRecord's times.
 
+A reader hands these straight from its database, which keeps the differences as integers (the
+hall's `steps`, hall/store.py migration 13) or works them out itself (the city's PostgreSQL), so a
+month's figures build no datetime. `step_facts` gives the same from a StepRecord; the figures are
+equal from either."""
 
-class RatingFacts(NamedTuple):
-    """What the figures count of a rating: its dimensions, its step, its level and whether it was excluded."""
-    hall: str
-    ticket_id: int
-    step: int
-    business_day: date
-    service: str
-    matter: Optional[str]
-    window: int
-    staff: Optional[str]
-    level: Optional[str]
-    excluded: bool
+RatingFacts = namedtuple("RatingFacts", _FACT_DIMENSIONS + ("level", "excluded"))
+RatingFacts.__doc__ = ("What the figures count of a rating: its dimensions and step, its level (None: unrated) and "
+                       "whether an upheld appeal excluded it.")
 
 
 _MICROSECOND = timedelta(microseconds=1)

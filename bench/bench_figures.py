@@ -18,8 +18,10 @@ temp directory, keyed by the generator's version and the schema's, so a
 re-run does not regenerate it (--regenerate does).
 
 Then, on the busiest month:
-- the monthly figures by staff and by window, each read (assess/reader.py,
-  one snapshot) + computed (assess/figures.py): target ≤ 1 s each;
+- the monthly figures by staff and by window, each read (assess/reader.py
+  `facts`, one snapshot, as the pages and exports read them) + computed
+  (assess/figures.py): target ≤ 1 s each; and the full records' read beside
+  it (what the drill-down reads), for comparison;
 - the month's XLSX export (read + figures + assess/export.py), in-process
   and as `hallq report ... --format xlsx` end to end: target ≤ 5 s;
 - ticket issuing through the real `Hall.issue_ticket` on a copy of the same
@@ -399,12 +401,12 @@ def settings_of(config) -> FigureSettings:
 TODAY = date(YEAR + 1, 1, 5)
 
 
-def month_figures(path, start: date, end: date, by: str, settings, workdays):
-    """Read the range in one snapshot and work its figures out by `by`.
+def month_figures(path, start: date, end: date, by: str, settings, workdays, read: str = "facts"):
+    """Read the range in one snapshot (`read`: "facts" or "records") and work its figures out by `by`.
     (read s, compute s, CPU s of both, records, rows)."""
     c0, t0 = time.process_time(), time.perf_counter()
     with Reader(path, HALL_CODE) as reader:
-        steps, ratings, cases = reader.records(start, end)
+        steps, ratings, cases = getattr(reader, read)(start, end)
     t1 = time.perf_counter()
     rows = figures(steps, ratings, cases, by=by, settings=settings, today=TODAY, workdays=workdays)
     t2 = time.perf_counter()
@@ -422,7 +424,7 @@ def figures_loop(path: str, start: date, end: date, stop, rounds, started) -> No
     while not stop.is_set():
         with Reader(path, HALL_CODE) as reader:
             started.set()
-            steps, ratings, cases = reader.records(start, end)
+            steps, ratings, cases = reader.facts(start, end)
         figures(steps, ratings, cases, by="staff", settings=settings, today=TODAY, workdays=workdays)
         with rounds.get_lock():
             rounds.value += 1
@@ -501,11 +503,18 @@ def main() -> None:
                   f"{len(runs[0][4])} rows; read {statistics.median(read):.2f} s + compute "
                   f"{statistics.median(comp):.2f} s = {results[(month, by)]:.2f} s, CPU {statistics.median(cpu):.2f} s"
                   f" (median of 3; runs {', '.join(f'{x:.2f}' for x in both)}) target <= 1 s")
+        runs = [month_figures(path, start, end, "staff", settings, workdays, read="records") for _ in range(3)]
+        with Reader(path, HALL_CODE) as reader:
+            same = runs[0][4] == figures(*reader.facts(start, end), by="staff", settings=settings, today=TODAY,
+                                         workdays=workdays)
+        print(f"  the same month by staff from the full records (as the drill-down reads them): read "
+              f"{statistics.median(r[0] for r in runs):.2f} s + compute {statistics.median(r[1] for r in runs):.2f} s;"
+              f" {'the same' if same else 'NOT the same'} figures as from the facts")
 
         # 2. the month's XLSX export, in-process and through the command
         t0 = time.perf_counter()
         with Reader(path, HALL_CODE) as reader:
-            steps, ratings, cases = reader.records(start, end)
+            steps, ratings, cases = reader.facts(start, end)
             names = reader.staff_names()
         common = dict(settings=settings, today=TODAY, workdays=workdays)
         rows = figures(steps, ratings, cases, by="staff", **common)
@@ -588,7 +597,7 @@ def main() -> None:
             entered = reader.star_inputs(YEAR)
             scores = []
             for month in year_months:
-                month_rows = figures(*reader.records(*month_range(month)), by="month", **common)
+                month_rows = figures(*reader.facts(*month_range(month)), by="month", **common)
                 scores.append(score(entered, month, month_rows[0] if month_rows else None))
         verdict = year_view(scores, workdays=workdays)
         t1, cpu = time.perf_counter(), time.process_time() - c0

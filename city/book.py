@@ -106,7 +106,7 @@ def _settings(hall: Hall) -> F.FigureSettings:
 
 def overview(conn, halls_: list[Hall], today: date) -> list[dict]:
     """Each hall with today's figures: tickets issued, served, average wait, satisfaction, open bad-rating cases."""
-    steps, ratings, cases = CityReader(conn).records(today, today)
+    steps, ratings, cases = CityReader(conn).facts(today, today)
     by_hall: dict[str, tuple[list, list, list]] = {h.code: ([], [], []) for h in halls_}
     for i, records in enumerate((steps, ratings, cases)):
         for r in records:
@@ -123,7 +123,7 @@ def hall_figures(conn, hall: Hall, start: date, end: date, today: date) -> dict:
     """One hall's figures of start..end by window, by staff and in total, with the rows' names."""
     reader = CityReader(conn, hall.code)
     with reader.snapshot():
-        records = reader.records(start, end)
+        records = reader.facts(start, end)
         labels = Labels(hall.config, reader.staff_names())
     common = dict(settings=_settings(hall), today=today, workdays=hall.workdays)
     return {by: [(labels.of(by, r.key), r) for r in F.figures(*records, by=by, **common)]
@@ -137,7 +137,7 @@ def rankings(conn, halls_: list[Hall], start: date, end: date, by: str, figure: 
     known = {h.code: h for h in halls_}
     reader = CityReader(conn)
     with reader.snapshot():
-        records = reader.records(start, end)
+        records = reader.facts(start, end)
         names = _all_staff_names(conn)
     rows = []
     for h in halls_:

@@ -565,7 +565,7 @@ def _report(args, data_dir: Path) -> int:
         bar.total, bar.n = total, done
         bar.refresh()
     try:
-        steps, ratings, cases = reader.records(start, end, progress=advance)
+        steps, ratings, cases = reader.facts(start, end, progress=advance)
         labels = _report_labels(args.by, config, reader)
     finally:
         reader.close()
