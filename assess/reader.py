@@ -10,8 +10,9 @@ report's bad ratings), rows straight from SQLite's tuples with the ISO times
 parsed by `datetime.fromisoformat`; `facts()` gives only what the figures count
 (StepFacts, RatingFacts), the steps' times as the integer microseconds the store
 keeps beside them (migration 13), so nothing is parsed. The busiest month of a
-big hall (125,000 steps, 102,000 ratings) reads as records in about 1.4 s of CPU,
-as facts in about 0.4 s (bench/bench_figures.py). Run a long read in another
+big hall (125,000 steps, 102,000 ratings) reads as records in about 1.1-1.3 s,
+as facts in about 0.5 s (bench/bench_figures.py), most of it the sqlite3 module
+making the rows' Python values. Run a long read in another
 process than the hall's: in a thread of the hall's own process it holds the GIL
 and a kiosk's ticket waits for it (p99 ~180 ms against ~10 ms).
 """
