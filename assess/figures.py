@@ -427,7 +427,9 @@ def drill(steps: Iterable[StepRecord], ratings: Iterable[RatingRecord], cases: I
         raise ValueError(f"drill into one of {', '.join(ROW_FIGURES)}, not {figure!r}")
     settings = settings or FigureSettings()
     keyf = _key_function(key_by)
-    ratings = list(ratings)
+    steps, ratings = list(steps), list(ratings)
+    if any(type(r) in (StepFacts, RatingFacts) for r in steps[:1] + ratings[:1]):
+        raise TypeError("drill lists the records behind a figure: give it the records (Reader.records), not facts")
     mine_r = [r for r in ratings if keyf(r) == key]
     counted_r = [r for r in mine_r if not r.excluded and r.level is not None]
     levels = {name: [r for r in counted_r if r.level == name] for name in LEVELS}

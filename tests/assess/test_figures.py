@@ -441,3 +441,11 @@ def test_facts_give_the_records_figures_in_any_order(by):
     assert figures(*mixed, cases, **kw) == from_records
     assert any(r.breaches and r.called_within < r.called for r in from_records)
 
+
+
+def test_drill_wants_the_records_not_their_facts():
+    from assess.records import rating_facts, step_facts
+    with pytest.raises(TypeError, match="not facts"):
+        drill([step_facts(s) for s in STEPS], RATINGS, CASES, key_by="total", key=TOTAL, figure="served")
+    with pytest.raises(TypeError, match="not facts"):
+        drill(STEPS, [rating_facts(r) for r in RATINGS], CASES, key_by="total", key=TOTAL, figure="rated")
