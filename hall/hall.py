@@ -98,7 +98,10 @@ class Hall:
             self._commit(change)
             if self._alarms_due:
                 self._commit_alarms_safely(now)
-            return change.result
+        # Durable before the answer, outside the lock: the actions of other kiosks and windows
+        # commit meanwhile, and one fsync makes them all durable (group commit, Store.sync).
+        self.store.sync()
+        return change.result
 
     def _housekeeping(self, now: datetime) -> None:
         """What the clock alone changes: a new business day, the day end, missed appointments,
@@ -162,6 +165,7 @@ class Hall:
             now = self._now()
             self._housekeeping(now)
             self._commit_alarms(now)
+        self.store.sync()
 
     def purge_personal_data(self, by: str = "system") -> dict[str, int]:
         """Clear the personal data older than `[privacy] keep_days` (hall/privacy.py); the figures stay.
@@ -233,7 +237,7 @@ class Hall:
                 w.status != self.state.windows.get(w.id, w).status or w.id not in self.state.windows
                 for w in change.windows):
             self._alarms_due = True
-        seqs = self.store.commit(change, payloads, self.state.business_day)
+        seqs = self.store.commit(change, payloads, self.state.business_day, sync=False)
         self._note_pauses(change)
         apply(self.state, change)
         if self.raters:
@@ -620,6 +624,7 @@ class Hall:
                 self.bus.publish(payload)
                 # Thresholds, hours and windows in force from now: the alarm rules judge them at once.
                 self._commit_alarms_safely(now)
+            self.store.sync()
             if self.devices is not None and "devices" in changed:
                 # Outside the hall's lock: a driver stopping may be reporting its state through it.
                 self.devices.reconfigure(running.devices)
