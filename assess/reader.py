@@ -165,18 +165,21 @@ class Reader:
             counts = self.counts(start, end) if progress else None
             total = sum(counts.values()) if counts else 0
             args = (start.isoformat(), end.isoformat())
-            steps = [new(StepFacts, (hall, tid, step, days[day], service, matter, window, staff, post, outcome,
-                                     bool(started), first, wait, served))
-                     for (tid, step, day, service, matter, window, staff, post, outcome, started, first, wait,
-                          served) in self.conn.execute(_STEP_FACTS_SQL, args)]
-            if progress:
-                progress(len(steps), total)
-            ratings = [new(RatingFacts, (hall, tid, step, days[day], service, matter, window, staff, level,
-                                         bool(excluded)))
-                       for tid, step, day, service, matter, window, staff, level, excluded
-                       in self.conn.execute(_RATING_FACTS_SQL, args)]
-            if progress:
-                progress(len(steps) + len(ratings), total)
+            steps: list[StepFacts] = []
+            for batch in self._fact_batches(_STEP_FACTS_SQL, args):
+                steps.extend([new(StepFacts, (hall, tid, step, days[day], service, matter, window, staff, post,
+                                              outcome, bool(started), first, wait, served))
+                              for (tid, step, day, service, matter, window, staff, post, outcome, started, first,
+                                   wait, served) in batch])
+                if progress:
+                    progress(len(steps), total)
+            ratings: list[RatingFacts] = []
+            for batch in self._fact_batches(_RATING_FACTS_SQL, args):
+                ratings.extend([new(RatingFacts, (hall, tid, step, days[day], service, matter, window, staff, level,
+                                                  bool(excluded)))
+                                for tid, step, day, service, matter, window, staff, level, excluded in batch])
+                if progress:
+                    progress(len(steps) + len(ratings), total)
             cases = self.cases(start, end, None if progress is None
                                else lambda n, _t: progress(len(steps) + len(ratings) + n, total))
         return steps, ratings, cases
@@ -290,6 +293,15 @@ class Reader:
         if d is None:
             d = self._days[text] = date.fromisoformat(text)
         return d
+
+    def _fact_batches(self, sql: str, args: tuple) -> Iterator[list]:
+        """The facts query's rows in batches, so a progress bar moves through a long read."""
+        cur = self.conn.execute(sql, args)
+        try:
+            while batch := cur.fetchmany(_BATCH):
+                yield batch
+        finally:
+            cur.close()
 
     def _batches(self, sql: str, start: date, end: date, table: str, progress: Optional[Progress], out: list):
         """The query's rows in batches, so a year is never held twice (as tuples and as records)."""
