@@ -449,3 +449,13 @@ def test_drill_wants_the_records_not_their_facts():
         drill([step_facts(s) for s in STEPS], RATINGS, CASES, key_by="total", key=TOTAL, figure="served")
     with pytest.raises(TypeError, match="not facts"):
         drill(STEPS, [rating_facts(r) for r in RATINGS], CASES, key_by="total", key=TOTAL, figure="rated")
+
+
+def test_the_wait_charts_waits_are_the_ones_avg_wait_is_over():
+    from assess.figures import answered_waits
+    from assess.records import step_facts
+    row = total()
+    waits = answered_waits(STEPS)
+    assert len(waits) == row.answered and sum(waits) / len(waits) == row.avg_wait == 486.0
+    assert answered_waits(step_facts(s) for s in STEPS) == waits
+    assert sorted(waits)[-(-9 * len(waits) // 10) - 1] == row.p90_wait      # nearest rank
