@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from . import phrases
 from .announcement import AnnouncementCache, Gaps, Script
 from .clips import ClipSet, ClipSetError, generate_clip_set
-from .player import Announcement, Announcer, PlaybackError, VlcPlayer, missing_sound_card, vlc_arguments
+from .player import (Announcement, Announcer, PlaybackError, VlcPlayer, missing_sound_card, sound_output_gone,
+                     vlc_arguments)
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,9 @@ class VoiceDriver:
                 raise PlaybackError(reason)
             if output != "none":
                 self._announcer = Announcer(VlcPlayer(output, self.volume, self.listener),
-                                            self._is_quiet, self._on_queue)
+                                            self._is_quiet, self._on_queue,
+                                            lambda: sound_output_gone(output),
+                                            lambda: VlcPlayer(output, self.volume, self.listener))
                 self._announcer.start()
         except PlaybackError as exc:
             self._fail(exc)

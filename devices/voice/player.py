@@ -84,6 +84,39 @@ def missing_sound_card(cards_file: str = "/proc/asound/cards", env: dict | None 
             "或把 audio_output 设为 \"adummy\"（演示、测试）或 \"none\"（只在显示屏页面的浏览器里播放）。")
 
 
+def sound_output_gone(audio_output: str, env: dict | None = None) -> str | None:
+    """A sentence if the sound output the hall plays through is not there now, else None.
+
+    Asked before and after each announcement and every IDLE_CHECK_S between them: a sound
+    server that went away (PulseAudio or PipeWire stopped, the speaker PC's server gone)
+    leaves libvlc "playing" every later file in silence with no error, and its output never
+    reconnects, so the driver must notice by itself. A local sound server is tried by
+    connecting to its socket; without one, a sound card must be listed.
+    """
+    if audio_output not in ("default", "alsa", "pulse"):
+        return None          # adummy, afile and other modules have nothing to unplug
+    env = os.environ if env is None else env
+    server = env.get("PULSE_SERVER") or ""
+    runtime = env.get("XDG_RUNTIME_DIR")
+    path = server[len("unix:"):] if server.startswith("unix:") else server if server.startswith("/") else None
+    if path is None and not server and runtime and os.path.exists(os.path.join(runtime, "pulse", "native")):
+        path = os.path.join(runtime, "pulse", "native")
+    if path is not None:
+        import socket
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(1.0)
+                s.connect(path)
+            return None
+        except OSError as exc:
+            return (f"声音服务不见了（{path}：{exc.strerror or exc}），叫号语音放不出来；请检查音箱和声音服务，"
+                    f"恢复后语音自动重新接上。 / The sound server is gone ({path}); calls are not announced "
+                    "until it is back.")
+    if server or audio_output == "pulse":
+        return None          # a sound server elsewhere (tcp:host): libvlc reports its own errors
+    return missing_sound_card(env=env)
+
+
 class NativeFlag:
     """A flag raised from any thread, native ones included, and waited on by polling.
 
@@ -228,11 +261,19 @@ class Announcer:
     last playback failure, which the driver turns into its state.
     """
 
+    IDLE_CHECK_S = 1.0
+
     def __init__(self, player: VlcPlayer, is_quiet: Callable[[], bool] = lambda: False,
-                 on_change: Callable[[int, str | None], None] = lambda pending, error: None):
+                 on_change: Callable[[int, str | None], None] = lambda pending, error: None,
+                 output_gone: Callable[[], str | None] = lambda: None,
+                 new_player: Callable[[], VlcPlayer] | None = None):
         self.player = player
         self.is_quiet = is_quiet
         self.on_change = on_change
+        self.output_gone = output_gone
+        self.new_player = new_player
+        self._gone: str | None = None        # the sentence while the sound output is away
+        self._fault: str | None = None       # the last failure's sentence, until an announcement plays
         self._queue: queue.Queue[Announcement | None] = queue.Queue()
         self._pending = 0
         self._lock = threading.Lock()
@@ -258,7 +299,7 @@ class Announcer:
             self._pending += 1
             pending = self._pending
             self._queue.put(announcement)
-        self._changed(pending, None)
+        self._changed(pending, self._fault)     # a waiting announcement does not clear a fault
 
     def stop(self, timeout: float = 5.0) -> int:
         """Stop now: cut the playing announcement, drop the waiting ones (returned count), close libvlc."""
@@ -284,23 +325,56 @@ class Announcer:
         self.player.close()
         return dropped
 
+    def _watch(self) -> str | None:
+        """Whether the sound output is there; a player whose output went away is made anew when it
+        is back (libvlc's output does not reconnect). Tells on_change when either happens."""
+        gone = self.output_gone()
+        if gone and self._gone is None:
+            self._gone = self._fault = gone
+            log.error("voice: %s", gone)
+            self._changed(self._pending, gone)
+        elif not gone and self._gone is not None:
+            if self.new_player is not None:
+                try:
+                    fresh = self.new_player()
+                except PlaybackError as exc:
+                    return str(exc)
+                old, self.player = self.player, fresh
+                try:
+                    old.close()
+                except Exception:
+                    log.exception("voice: the old player did not close")
+            self._gone = self._fault = None
+            log.warning("voice: the sound output is back")
+            self._changed(self._pending, None)
+        return gone
+
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=self.IDLE_CHECK_S)
+            except queue.Empty:
+                self._watch()
+                continue
             if item is None:
                 return
             error = None
             try:
                 if self.is_quiet():
                     log.info("quiet hours: %s not announced", item.label)
+                elif gone := self._watch():
+                    raise PlaybackError(gone)
                 else:
                     self.player.play(item.prepare())
+                    if gone := self._watch():     # the output went while it played: maybe not heard
+                        raise PlaybackError(gone)
             except Exception as exc:  # a fault is a state, the queue goes on
                 error = str(exc)
                 log.error("voice: %s not announced: %s", item.label, error)
             with self._lock:
                 self._pending -= 1
                 pending = self._pending
+                self._fault = error
             self._changed(pending, error)
 
     def _changed(self, pending: int, error: str | None) -> None:
