@@ -292,6 +292,18 @@ class PrinterDriver:
         except LinkError as exc:
             raise _LinkLost(str(exc)) from None
         state, detail = decode_status(answer)
+        for _ in range(2):
+            if state != "unknown" or len(answer) < len(STATUS_KINDS):
+                break
+            # Bytes that are no status answer: noise on the line, or bytes sent unasked before the
+            # answer. Asked again once the line is quiet before it is believed, so line noise is
+            # neither a fault nor a ticket printed twice.
+            time.sleep(0.1)
+            try:
+                answer = self.port.ask(STATUS_QUERY, len(STATUS_KINDS), float(self.settings["status_timeout_s"]))
+            except LinkError as exc:
+                raise _LinkLost(str(exc)) from None
+            state, detail = decode_status(answer)
         self._publish(state, detail)
         return state
 

@@ -246,22 +246,41 @@ class TcpPrinter(_Carrier):
         self._listener.settimeout(0.02)
         self.host, self.port = self._listener.getsockname()[:2]
         self.url = f"socket://{self.host}:{self.port}"
+        self._noise: list[bytes] = []
+        self.connected = False
+
+    def send_unasked(self, data: bytes) -> bool:
+        """Bytes up the link from the printer's side, asked for by nothing (line noise, a printer
+        gone mad): sent on the open connection; False, and nothing sent, if none is open."""
+        if not self.connected:
+            return False
+        self._noise.append(bytes(data))
+        return True
 
     def _run(self) -> None:
         conn = None
         try:
             while not self._stop.is_set():
                 if conn is None:
+                    self.connected = False
                     try:
                         conn, _ = self._listener.accept()
                         conn.settimeout(0.02)
+                        self.connected = True
                     except (TimeoutError, socket.timeout):
                         continue
                 if self._unplug_for is not None:
+                    self.connected = False
+                    self._noise.clear()
                     conn.close()
                     conn = None
                     self._sleep_unplugged()
                     continue
+                while self._noise:
+                    try:
+                        conn.sendall(self._noise.pop(0))
+                    except OSError:
+                        break
                 try:
                     data = conn.recv(65536)
                 except (TimeoutError, socket.timeout):
