@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
-SYSTEM_PACKAGES := chromium fonts-noto-cjk libvlc5 vlc-plugin-base espeak-ng sox postgresql
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libvlc5 vlc-plugin-base espeak-ng sox postgresql pulseaudio pulseaudio-utils
 PG_DIR := .pg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

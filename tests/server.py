@@ -30,6 +30,7 @@ class ServerProcess:
         self.extra = list(extra)
         self.proc = None
         self.log = self.data_dir / "server.log"
+        self.env: dict = {}           # variables added to the test's own environment
 
     @property
     def url(self) -> str:
@@ -42,7 +43,7 @@ class ServerProcess:
         if self.command == "serve" and "--config" not in self.extra:
             args += ["--config", str(ROOT / "config" / "hall.toml")]
         self.proc = subprocess.Popen(args, cwd=ROOT, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, env={**os.environ, **self.env} if self.env else None)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

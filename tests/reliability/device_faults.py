@@ -2,7 +2,8 @@
 
 The wires, as a hall has them: the ticket printer on TCP, the LED strips and the main screen
 on one RS-485 line, the keypads and raters on another, the wireless receiver on its own serial
-port. Each round pulls one wire while the windows go on calling (so calls happen while a strip
+port, the voice on the hall PC's sound server (a PulseAudio server of the test's own, its null
+sink recorded). Each round pulls one wire while the windows go on calling (so calls happen while a strip
 is dark), puts it back, feeds random bytes down it from the device's side, and checks: the
 server answered every request, every device on the wire is back online on the board's device
 list (/api/state `devices`), each window strip shows its window's current call again and the
@@ -16,21 +17,24 @@ device_fault alarm are built from) must count exactly the faults injected, devic
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections import Counter
 from pathlib import Path
 
 from tests.reliability.harness import (ACCOUNTS, MAIN_SCREEN, WINDOWS, WIRELESS_REMOTE, WIRELESS_WINDOW,
-                                       Person, ReliableHall, SimulatedDevices)
+                                       Person, ReliableHall, SimulatedDevices, Speaker)
 
-WIRES = ("printer", "led", "rs485", "wireless")
+WIRES = ("printer", "led", "rs485", "wireless", "voice")
 OK_STATES = ("online",)
 
 
 class Hour:
     def __init__(self, root: Path, seed: int):
         self.rng = random.Random(seed)
-        self.devices = SimulatedDevices(rating_timeout=8)
+        self.speaker = Speaker(root / "speaker")
+        self.speaker.plug()
+        self.devices = SimulatedDevices(rating_timeout=8, speaker=self.speaker)
         self.hall = ReliableHall(root, self.devices).start()
         self.kiosk = Person(self.hall)
         self.clerks = {w: Person(self.hall, u, w) for u, _, _, w in ACCOUNTS if w in WINDOWS}
@@ -42,12 +46,14 @@ class Hour:
             "led": [f"strip-{w}" for w in WINDOWS] + ["main-screen"],
             "rs485": [f"rater-{w}" for w in WINDOWS] + [f"keypad-{w}" for w in WINDOWS],
             "wireless": ["wireless"],
+            "voice": ["voice"],
         }
+        self.silenced: list[str] = []            # calls made while the speaker was away
         self.unplugs: Counter = Counter()       # wire -> times pulled
         self.garbage: Counter = Counter()       # wire -> random bytes fed
         self.requests = Counter()
-        self.start_seq = self.manager.get("/api/state").json()["seq"]
         self.wait_states(self.devices.ids(), online=True)
+        self.start_seq = self.manager.get("/api/state").json()["seq"]     # faults are counted from here
 
     # -- the busy hour ----------------------------------------------------------------------
 
@@ -95,8 +101,10 @@ class Hour:
             d.led.endpoint.unplug()
         elif wire == "rs485":
             d.line.endpoint.unplug()
-        else:
+        elif wire == "wireless":
             d.wireless.endpoint.unplug()
+        else:
+            self.speaker.unplug()
         self.unplugs[wire] += 1
 
     def put_back(self, wire: str) -> None:
@@ -107,15 +115,18 @@ class Hour:
             d.line.endpoint.replug()
         elif wire == "wireless":
             d.wireless.endpoint.replug()
+        elif wire == "voice":
+            self.speaker.plug()
 
     def feed_garbage(self, wire: str) -> None:
         """Random bytes from the device's side of the wire: line noise, a device gone mad."""
+        if wire == "voice":
+            return      # a sound output sends nothing back
         endpoint = {"led": self.devices.led.endpoint, "rs485": self.devices.line.endpoint,
-                    "wireless": self.devices.wireless.endpoint}.get(wire)
-        if endpoint is None:
-            return      # the simulated printer answers only what it is asked
+                    "wireless": self.devices.wireless.endpoint, "printer": self.devices.printer_carrier}[wire]
         noise = bytes(self.rng.randrange(256) for _ in range(self.rng.randint(1, 64)))
-        if endpoint.send(noise):
+        sent = endpoint.send_unasked(noise) if wire == "printer" else endpoint.send(noise)
+        if sent:
             self.garbage[wire] += len(noise)
 
     def check_strips(self, timeout: float = 30) -> None:
@@ -142,6 +153,9 @@ class Hour:
         self.pull(wire)
         self.wait_states(ids, online=False)
         self.traffic(self.rng.randint(1, 4))          # calls while the wire is down
+        if wire == "voice":
+            self.silenced.append(self.call_somewhere())
+            self.settle_voice(self.silenced[-1])
         self.put_back(wire)
         self.wait_states(ids, online=True)
         for _ in range(self.rng.randint(1, 3)):
@@ -151,6 +165,44 @@ class Hour:
             self.check_strips()
         elif wire in ("rs485", "wireless"):
             self.press_works(wire)
+        elif wire == "printer":
+            self.prints()
+        else:
+            self.heard()
+
+    def call_somewhere(self) -> str:
+        """A call at some window; its label as the voice device names it (number-window)."""
+        w = self.rng.choice(WINDOWS)
+        self.free_window(w)
+        body = self._ok("call-next", self.clerks[w].post(f"/api/windows/{w}/call-next"))
+        assert body is not None and self.window(w)["current"], f"window {w} called nothing"
+        return f"{self.window(w)['current']['number']}-{w}"
+
+    def not_announced(self) -> list[str]:
+        """The calls the server's log says were not announced (number-window), in order."""
+        text = self.hall.server.log.read_text(encoding="utf-8", errors="replace")
+        return re.findall(r"voice: (\S+) not announced", text)
+
+    def settle_voice(self, label: str, timeout: float = 60) -> None:
+        """The call `label` has had its turn at the voice, which found the speaker away."""
+        deadline = time.monotonic() + timeout
+        while label not in self.not_announced():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the call {label}, made while the speaker was away, is not in the log "
+                                     f"as not announced within {timeout} s")
+            time.sleep(0.2)
+
+    def heard(self) -> None:
+        """A call after the speaker came back is heard on it: libvlc plays into the new server."""
+        self.call_somewhere()
+        assert self.speaker.hear(timeout=60), "no sound on the speaker after it was plugged back"
+        self.requests["voice_heard"] += 1
+
+    def prints(self) -> None:
+        """A ticket issued after the replug and the noise prints."""
+        body = self._ok("issue", self.kiosk.post("/api/tickets", {"service": "A"}))
+        assert body["print"]["status"] == "printed", ("a ticket after the printer's replug", body["print"])
+        self.requests["printed_after_replug"] += 1
 
     def free_window(self, w: int) -> None:
         """Window `w` with nothing at it and a ticket waiting for it."""
@@ -205,12 +257,14 @@ class Hour:
             events += batch
             since = batch[-1]["seq"]
         out, last = Counter(), {}
+        self.history: dict[str, list] = {}
         for e in events:
             if e["event"] != "device_changed":
                 continue
             if last.get(e["device"], "online") == "online" and e["state"] != "online":
                 out[e["device"]] += 1
             last[e["device"]] = e["state"]
+            self.history.setdefault(e["device"], []).append((e["state"], e.get("detail", "")[:80]))
         return out
 
     def close(self) -> None:
@@ -231,11 +285,17 @@ def run_hour(root: Path, replugs: int, seed: int, log=print) -> dict:
         recorded = hour.faults_recorded()
         expected = Counter({d: hour.unplugs[w] + (1 if d == "printer" else 0)
                             for w, ids in hour.on_wire.items() for d in ids})
-        assert recorded == expected, f"the hall's fault record {dict(recorded)} is not what was injected {dict(expected)}"
+        wrong = {d: hour.history.get(d) for d in set(recorded) | set(expected) if recorded[d] != expected[d]}
+        assert recorded == expected, (f"the hall's fault record {dict(recorded)} is not what was injected "
+                                      f"{dict(expected)}; the states of those that differ: {wrong}")
         assert hour.manager.get("/healthz").json()["ok"] is True
+        not_announced = hour.not_announced()
+        unrecorded = [c for c in hour.silenced if c not in not_announced]
+        assert not unrecorded, f"calls made while the speaker was away, played to no one and not logged: {unrecorded}"
         return {"seed": seed, "unplugs_per_wire": dict(hour.unplugs), "devices": len(hour.devices.ids()),
                 "faults_recorded": sum(recorded.values()), "faults_injected": sum(expected.values()),
                 "random_bytes": dict(hour.garbage), "requests": dict(hour.requests),
-                "reprint_listed": reprint, "lost_calls": 0}
+                "reprint_listed": reprint, "lost_calls": 0, "calls_while_speaker_away": len(hour.silenced),
+                "not_announced_logged": len(not_announced)}
     finally:
         hour.close()

@@ -8,10 +8,15 @@ the server cannot see. Each simulator speaks the real bytes over a real pty or T
 """
 from __future__ import annotations
 
+import array
 import json
 import os
 import random
+import shutil
+import socket
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import requests
@@ -43,12 +48,72 @@ def seed_from_env(name: str) -> int:
     return int(os.environ.get(name) or random.SystemRandom().randrange(2**32))
 
 
+class Speaker:
+    """The hall PC's sound output: a PulseAudio server of its own with one null sink, "speaker",
+    whose monitor the test records to hear what the hall played. Unplugging it is the sound
+    server gone (the USB speaker's card away, PulseAudio or PipeWire stopped); plugging it back
+    starts it again on the same socket, as the hall PC's session would."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.socket = self.root / "native"
+        self.env = {**os.environ, "HOME": str(self.root), "XDG_RUNTIME_DIR": str(self.root),
+                    "PULSE_SERVER": f"unix:{self.socket}"}
+        self.proc = None
+
+    @staticmethod
+    def available() -> bool:
+        return bool(shutil.which("pulseaudio") and shutil.which("parec"))
+
+    def plug(self, timeout: float = 30) -> None:
+        self.proc = subprocess.Popen(
+            [shutil.which("pulseaudio"), "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
+             "-L", f"module-native-protocol-unix socket={self.socket} auth-anonymous=1",
+             "-L", "module-null-sink sink_name=speaker"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.connect(str(self.socket))
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("the test's PulseAudio server did not start")
+
+    def unplug(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def hear(self, timeout: float = 60) -> bool:
+        """Records the speaker until sound (not silence) arrives: True, or False after `timeout`."""
+        rec = subprocess.Popen([shutil.which("parec"), "-d", "speaker.monitor", "--raw", "--format=s16le",
+                                "--channels=1", "--rate=8000", "--latency-msec=100"],
+                               env=self.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                chunk = rec.stdout.read(1600)          # 0.1 s
+                if not chunk:
+                    return False
+                samples = array.array("h", chunk[: len(chunk) // 2 * 2])
+                if samples and max(abs(x) for x in samples) > 500:
+                    return True
+            return False
+        finally:
+            rec.kill()
+            rec.wait()
+
+
 class SimulatedDevices:
     """Every device kind of the hall, simulated: printer (TCP), LED strips and the main screen
     (one pty line), keypads and raters (another pty line), the wireless receiver (a pty)."""
 
     def __init__(self, rating_timeout: float = 8, printer: bool = True, led: bool = True,
-                 keypads: bool = True, wireless: bool = True):
+                 keypads: bool = True, wireless: bool = True, speaker: Speaker | None = None):
         from devices.keypad.sim import KeypadSim
         from devices.led.sim import LedSim
         from devices.printer.sim import SimulatedPrinter, TcpPrinter
@@ -63,6 +128,7 @@ class SimulatedDevices:
         self.raters = RaterSim(addresses=tuple(RATER_BASE + w for w in WINDOWS), line=self.line)
         self.keypads = KeypadSim(addresses=WINDOWS, line=self.line) if keypads else None
         self.wireless = WirelessSim() if wireless else None
+        self.speaker = speaker
 
     def toml(self) -> str:
         """The [devices] part of the hall file that attaches the real drivers to these simulators."""
@@ -83,6 +149,9 @@ class SimulatedDevices:
         if self.wireless is not None:
             out.append(_table("[[devices.wireless]]", id="wireless", link=self.wireless.url))
             out.append(_table(f"[devices.wireless.remotes.{WIRELESS_REMOTE}]", window=WIRELESS_WINDOW))
+        if self.speaker is not None:
+            # libvlc really playing into the speaker: one language, once, so the calls keep up.
+            out.append(_table("[devices.voice]", id="voice", audio_output="pulse", languages=["zh"], repeat=1))
         return "\n".join(out)
 
     def ids(self) -> list[str]:
@@ -95,6 +164,8 @@ class SimulatedDevices:
             out += [f"keypad-{w}" for w in WINDOWS]
         if self.wireless is not None:
             out.append("wireless")
+        if self.speaker is not None:
+            out.append("voice")
         return out
 
     def close(self) -> None:
@@ -107,6 +178,8 @@ class SimulatedDevices:
         self.line.close()
         if self.printer_carrier is not None:
             self.printer_carrier.stop()
+        if self.speaker is not None:
+            self.speaker.unplug()
 
 
 class ReliableHall:
@@ -136,6 +209,8 @@ class ReliableHall:
 
     def start(self) -> "ReliableHall":
         server = ServerProcess(self.data, extra=["--config", str(self.config)])
+        if self.devices.speaker is not None:
+            server.env = {"PULSE_SERVER": self.devices.speaker.env["PULSE_SERVER"]}
         if self.port is not None:
             server.port = self.port     # the same address after a restart, as a hall's clients know it
         server.start(timeout=120)

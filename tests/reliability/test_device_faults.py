@@ -23,5 +23,5 @@ def test_devices_unplugged_and_fed_noise_come_back_and_lose_no_call(tmp_path):
     print(f"\ndevice faults: seed {seed} (HALLQ_DEVICE_SEED={seed} replays it), {replugs} replugs per wire")
     figures = run_hour(tmp_path, replugs, seed)
     print("device fault figures:", figures)
-    assert figures["unplugs_per_wire"] == {w: replugs for w in ("printer", "led", "rs485", "wireless")}
+    assert figures["unplugs_per_wire"] == {w: replugs for w in ("printer", "led", "rs485", "wireless", "voice")}
     assert figures["faults_recorded"] == figures["faults_injected"]
