@@ -36,6 +36,7 @@ import random
 import threading
 import re
 import time
+from pathlib import Path
 
 import aiohttp
 import requests
@@ -185,8 +186,8 @@ class Load:
 
 # -- the sockets: screens, counters, phones --------------------------------------------------------
 
-def sockets_main(url, cookies, phones, tokens_in, ready, results) -> None:
-    asyncio.run(_sockets(url, cookies, phones, tokens_in, ready, results))
+def sockets_main(url, cookies, phones, tokens_in, ready, results, sockets=SOCKETS) -> None:
+    asyncio.run(_sockets(url, cookies, phones, tokens_in, ready, results, sockets))
 
 
 SEQ = re.compile(rb'"seq":\s*(\d+)')
@@ -275,7 +276,7 @@ class RawClient:
 MISSED = {"screens": 0, "counters": 0, "phones": 0}
 
 
-async def _sockets(url, cookies, phones, tokens_in, ready, results) -> None:
+async def _sockets(url, cookies, phones, tokens_in, ready, results, sockets=SOCKETS) -> None:
     screen_calls: dict[str, list[float]] = {}     # number -> receive times, one per screen
     call_seq: dict[str, int] = {}                 # number -> seq of its ticket_called
     phone_msgs: dict[str, list[tuple[int, float]]] = {}   # token -> [(seq, t)]
@@ -328,7 +329,7 @@ async def _sockets(url, cookies, phones, tokens_in, ready, results) -> None:
     for w in range(1, COUNTERS + 1):
         clients.append(await connect("counters", on_counter, {"audience": "counter", "window": w},
                                      {"Cookie": cookies[w - 1]}))
-    budget = SOCKETS - SCREENS - COUNTERS
+    budget = sockets - SCREENS - COUNTERS
     for token, service in phones[-budget:]:
         await open_phone(token, service)
     lags: list[float] = []
@@ -368,8 +369,12 @@ async def _sockets(url, cookies, phones, tokens_in, ready, results) -> None:
 
 # -- the run ---------------------------------------------------------------------------------
 
-def main() -> None:
-    data = scratch_dir("hallq-fullhouse-") / "data"
+def run_full_house(seconds: float = SECONDS, sockets: int = SOCKETS, alone_seconds: float = ALONE_SECONDS,
+                   sample_seconds: float = SAMPLE_SECONDS, root=None, log=print) -> dict:
+    """The full house on a hall of its own (under `root`, else a scratch directory): the load alone
+    for `alone_seconds`, then with `sockets` sockets open for `seconds`, the server's memory and
+    threads sampled every `sample_seconds`. Returns what report() prints from."""
+    data = (Path(root) if root is not None else scratch_dir("hallq-fullhouse-")) / "data"
     cfg = data.parent / "full_house.toml"
     hall_file(cfg)
     store = Store(data / "hallq.db")
@@ -383,7 +388,7 @@ def main() -> None:
         kiosk = requests.Session()
         # The day so far: tickets whose phones are still open, most of them served already.
         phones = []
-        for i in range(SOCKETS - SCREENS - COUNTERS):
+        for i in range(sockets - SCREENS - COUNTERS):
             code = SERVICES[i % len(SERVICES)][0]
             r = kiosk.post(url + "/api/tickets", json={"service": code})
             r.raise_for_status()
@@ -396,13 +401,13 @@ def main() -> None:
                 load.clerks[w - 1].post(f"{url}/api/windows/{w}/call-next")
                 load.clerks[w - 1].post(f"{url}/api/windows/{w}/start")
         waiting = len(kiosk.get(url + "/api/state").json()["waiting"])
-        print(f"hall ready: {len(phones)} tickets issued, {waiting} waiting, {WINDOWS} windows signed in", flush=True)
+        log(f"hall ready: {len(phones)} tickets issued, {waiting} waiting, {WINDOWS} windows signed in", flush=True)
 
-        load.run(ALONE_SECONDS, record=False)
+        load.run(alone_seconds, record=False)
         alone = list(load.issues)
         alone_p99 = percentile(alone, 99)
-        print(f"alone: {len(alone)} tickets issued, issue p50 {percentile(alone, 50):.1f} ms "
-              f"p99 {alone_p99:.1f} ms", flush=True)
+        log(f"alone: {len(alone)} tickets issued, issue p50 {percentile(alone, 50):.1f} ms "
+            f"p99 {alone_p99:.1f} ms", flush=True)
         load.issues.clear()
         load.issued_at.clear()
         load.calls.clear()
@@ -410,13 +415,13 @@ def main() -> None:
         ctx = mp.get_context("spawn")
         tokens, ready, results = ctx.Queue(), ctx.Event(), ctx.Queue()
         cookies = ["; ".join(f"{k}={v}" for k, v in s.cookies.items()) for s in load.clerks]
-        proc = ctx.Process(target=sockets_main, args=(url, cookies, phones, tokens, ready, results))
+        proc = ctx.Process(target=sockets_main, args=(url, cookies, phones, tokens, ready, results, sockets))
         proc.start()
         if not ready.wait(300) or not proc.is_alive():
             raise SystemExit("the sockets did not connect within 10 minutes")
         time.sleep(2)
         threads_start, rss_start = threads_of(pid), rss_mb(pid)
-        print(f"{SOCKETS} sockets open: server {rss_start:.0f} MB, {threads_start} threads", flush=True)
+        log(f"{sockets} sockets open: server {rss_start:.0f} MB, {threads_start} threads", flush=True)
         load.tokens_out = tokens
         mid = {}
         samples = []      # (seconds into the run, MB, threads)
@@ -424,13 +429,13 @@ def main() -> None:
         sampling = threading.Event()
 
         def sample():
-            while not sampling.wait(min(SAMPLE_SECONDS, SECONDS / 2)):
+            while not sampling.wait(min(sample_seconds, seconds / 2)):
                 samples.append((now() - started, rss_mb(pid), threads_of(pid)))
-                if "rss" not in mid and now() - started >= SECONDS / 2:
+                if "rss" not in mid and now() - started >= seconds / 2:
                     mid["rss"], mid["threads"] = samples[-1][1], samples[-1][2]
         sampler = threading.Thread(target=sample)
         sampler.start()
-        load.run(SECONDS, record=True)
+        load.run(seconds, record=True)
         sampling.set()
         sampler.join()
         rss_end, threads_end = rss_mb(pid), threads_of(pid)
@@ -440,9 +445,14 @@ def main() -> None:
         proc.join(60)
     finally:
         server.stop()
+    return {"load": load, "r": r, "alone_p99": alone_p99, "rss": (rss_start, mid.get("rss", 0), rss_end),
+            "threads": (threads_start, mid.get("threads", 0), threads_end), "samples": samples,
+            "started": started}
 
-    report(load, r, alone_p99, (rss_start, mid.get("rss", 0), rss_end),
-           (threads_start, mid.get("threads", 0), threads_end), samples, started)
+
+def main() -> None:
+    run = run_full_house()
+    report(run["load"], run["r"], run["alone_p99"], run["rss"], run["threads"], run["samples"], run["started"])
 
 
 def report(load: Load, r: dict, alone_p99: float, rss: tuple, threads: tuple, samples: list,
