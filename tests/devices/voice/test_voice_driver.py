@@ -12,7 +12,7 @@ from devices.voice.announcement import AnnouncementCache, Gaps, Script, build
 from devices.voice.clips import ClipSet
 from devices.voice.driver import QuietHours
 from devices.voice.join import read_wav
-from devices.voice.player import missing_sound_card
+from devices.voice.player import missing_sound_card, sound_output_gone
 
 from .conftest import TINY_GAPS
 
@@ -161,6 +161,21 @@ def test_pulse_socket_counts_as_a_sound_server(tmp_path):
     (tmp_path / "pulse").mkdir()
     (tmp_path / "pulse" / "native").touch()
     assert missing_sound_card(str(tmp_path / "none"), {"XDG_RUNTIME_DIR": str(tmp_path)}) is None
+
+
+def test_a_sound_server_that_went_away_is_told_and_one_that_answers_is_not(tmp_path):
+    import socket
+    path = tmp_path / "native"
+    env = {"PULSE_SERVER": f"unix:{path}"}
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        server.listen()
+        assert sound_output_gone("pulse", env) is None
+        assert sound_output_gone("default", env) is None
+    gone = sound_output_gone("pulse", env)          # the socket file is left, nothing answers it
+    assert gone is not None and str(path) in gone
+    assert sound_output_gone("adummy", env) is None  # nothing to unplug
+    assert sound_output_gone("pulse", {"PULSE_SERVER": "tcp:speaker-pc"}) is None
 
 
 @pytest.mark.skipif(missing_sound_card() is None, reason="this machine has a sound output")
