@@ -67,6 +67,7 @@ class Speaker:
         return bool(shutil.which("pulseaudio") and shutil.which("parec"))
 
     def plug(self, timeout: float = 30) -> None:
+        assert self.available(), "the speaker needs pulseaudio and parec: make system installs them"
         self.proc = subprocess.Popen(
             [shutil.which("pulseaudio"), "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
              "-L", f"module-native-protocol-unix socket={self.socket} auth-anonymous=1",
