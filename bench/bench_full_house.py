@@ -25,6 +25,8 @@ Run: .venv/bin/python bench/bench_full_house.py     (about 8 minutes)
          with the percentiles of each 5-minute slice (BENCH_SLICE_SECONDS) and the server's memory
          and threads every minute (BENCH_SAMPLE_SECONDS)
      BENCH_SECONDS=60 BENCH_SOCKETS=500 ... for a shorter look (not the figure).
+CI's short version of the long run, tests/reliability/test_load_short.py, imports run_full_house()
+and asserts on what it returns; main() prints it with report().
 """
 from __future__ import annotations
 
