@@ -142,6 +142,16 @@ class _LibraryErrorsOnOneLine(logging.Filter):
         return True
 
 
+def _freeze_long_lived(app) -> None:
+    """Keep the cycle collector's full passes off the loop's path (hall/gc_freeze.py)."""
+    import gevent
+    from hall.gc_freeze import Freezer
+    hall = app.extensions.get("hallq")
+    freezer = Freezer(day_closed=(lambda: bool(hall.state.day_closed)) if hall is not None else (lambda: False))
+    app.extensions["hallq_freezer"] = freezer
+    gevent.spawn(freezer.run, gevent.sleep)
+
+
 def serve(app_factory, host: str, port: int, on_ready=None) -> None:
     """Serve the app built by `app_factory()` until interrupted (SIGINT or SIGTERM)."""
     patch()
@@ -154,6 +164,7 @@ def serve(app_factory, host: str, port: int, on_ready=None) -> None:
     limit = _raise_open_files_limit()
     logging.getLogger("engineio.server").addFilter(_LibraryErrorsOnOneLine())
     app = app_factory()
+    _freeze_long_lived(app)
     server = WSGIServer(_listener(host, port), _UnreadableFrames(app), log=None, error_log=_QuietLog())
     server.start()
     log.info("serving on %s:%s (open files limit %d)", host, port, limit)
