@@ -79,6 +79,7 @@ class Push:
         self.phones: dict[str, set] = {}           # token -> sids following it
         self.sent_progress: dict[str, tuple] = {}  # token -> (fingerprint, seq) last sent
         self.phone_service: dict[str, str] = {}    # token -> its ticket's service when last sent
+        self.window_status: dict = {}               # window id -> its status in the last window_changed
         self._dirty: Optional[set] = None          # services whose phones need new progress
         self.boards: set = set()                   # sids of the board audience, told the rating figures
         self._figures_wake = None                  # set when the rating figures may have changed
@@ -199,7 +200,9 @@ class Push:
         """Which phones' progress this event may change: its queue's, and its ticket's."""
         services = {event.get("service"), event.get("from_service"), event.get("to_service")}
         services.discard(None)
-        if event["event"] in ("window_changed", "business_day_started", "business_day_ended"):
+        if event["event"] == "window_changed":
+            services |= self._window_services(event.get("window"))
+        elif event["event"] in ("business_day_started", "business_day_ended"):
             services = {s.code for s in self.hall.config.services}
         if not services:
             return
@@ -208,6 +211,21 @@ class Push:
         self._dirty |= services
         if self._wake is not None:
             self._wake.set()
+
+    def _window_services(self, window) -> set:
+        """The services whose phones a window's change may move: the ones it serves and helps when only
+        its current ticket changed (a call, a finish), every service when it opened, paused or closed
+        (another service's windows may then help less or more)."""
+        everything = {s.code for s in self.hall.config.services}
+        if not isinstance(window, dict):
+            return everything
+        status = window.get("status")
+        was = self.window_status.get(window.get("id"))
+        self.window_status[window.get("id")] = status
+        cfg = self.hall.config.window(window.get("id"))
+        if cfg is None or was != status:
+            return everything
+        return set(cfg.services) | set(cfg.helps)
 
     def progress_of(self, token: str) -> dict:
         return self.hall.progress(token)    # an earlier day's ticket too: its phone may still rate it

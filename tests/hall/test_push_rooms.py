@@ -152,3 +152,31 @@ def test_socket_role_matrix(app, client, caller, audience, window):
     data = {"audience": audience} | ({"window": window} if window is not None else {})
     c = connect(app, client, **data)
     assert c.is_connected("/hall") is SOCKET_MATRIX[(audience, window)][CALLERS.index(caller)]
+
+
+def test_a_windows_change_marks_the_phones_of_its_services_or_of_all_when_it_opens_pauses_or_closes(app):
+    """Which lines' phones a `window_changed` sends new progress to (Push._mark): a call or a finish at
+    window 2 (serves A, helps F) moves only A's and F's; opening, pausing or closing may move every line."""
+    from hall.push import Push
+    h = app.extensions["hallq"]
+    push = Push(None, h)
+    everything = {s.code for s in h.config.services}
+
+    def marked(window_id, status, **extra):
+        push._dirty = None
+        window = dict(h.window_json(window_id), status=status)
+        push._mark({"event": "window_changed", "window": window, **extra})
+        return push._dirty
+
+    assert marked(2, "open") == everything                  # first seen: opened
+    assert marked(2, "open") == {"A", "F"}                  # its current ticket changed
+    assert marked(8, "open") == everything
+    assert marked(8, "open") == {"F", "A", "B"}
+    assert marked(2, "paused") == everything                # a pause: the helped lines too
+    assert marked(2, "paused") == {"A", "F"}
+    assert marked(2, "closed") == everything
+    assert marked(5, "open", service="C") == everything
+    assert marked(5, "open", service="C") == {"C"}
+    push._dirty = None
+    push._mark({"event": "window_changed", "window": None})
+    assert push._dirty == everything                        # a malformed payload: every line, never none
