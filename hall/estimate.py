@@ -10,17 +10,25 @@ In every future:
 - A window is busy with a ticket from its first call (the walk to the
   window and any recalls take window time as much as the service does).
   Each ticket's window time is drawn from a lognormal with its service's
-  recent mean and today's spread; the ticket at the window now gets the
+  learned mean and today's spread; the ticket at the window now gets the
   time it still needs given how long it has been there.
-- Each open window, when free, calls the next ticket by the same rule the
-  engine uses (hall/policy.py). So a window that also helps another
+- Each signed-in window, when free, calls the next ticket by the same rule
+  the engine uses (hall/policy.py). So a window that also helps another
   service, a window serving two services and the green channel's ratio are
-  all accounted for.
-- Green-channel tickets keep arriving at the rate of the last hour, and go
-  in front of the ordinary line as the engine puts them.
+  all accounted for; a window with nobody to call calls again when
+  somebody it may call comes.
+- Who comes meanwhile, as this hall has them today: green-channel tickets
+  at the last hour's rate (in front of the ordinary line); for a window
+  that helps another service, its own services' new tickets over the next
+  FEED_MINUTES (they keep it from helping); tickets its clerks send on to
+  another service (a share of each service's, as they finish, keeping
+  their place); no-shows who come back (behind the first `rejoin_after`).
 - A window's scheduled breaks (a lunch rotation, `[[windows]] breaks`) are
-  counted: it calls nobody during them, and a window paused for one is
-  back at its end. Other paused windows and closed ones stay so.
+  counted: the clerk goes when the citizen at the window is done and is
+  back after the break's length (not before its end) plus how late this
+  hall's clerks come back; a window on an unplanned pause is back after
+  what such pauses last here. A paused window is never gone for the day
+  while its clerk is signed in.
 
 With `futures = 0` there is one future of averages and no arrivals: the
 plain, exact play the rules' examples use. Pure: the hall hands in its
@@ -30,6 +38,7 @@ state and the time; the same state and time always give the same answer
 from __future__ import annotations
 
 import heapq
+import itertools
 from bisect import insort
 import math
 import random
@@ -57,6 +66,8 @@ HABIT_WEIGHT = 1.5   # pauses' worth of weight those priors have against the hal
 HISTORY_WEIGHT = 0.3  # one ticket of the same weekday in recent weeks counts this much beside one of today
 RECENT_MINUTES = 90  # today's tickets count less the longer ago they finished: weight halves every this many minutes
 WINDOW_PRIOR = 15    # tickets' worth of weight that pull a window's own pace back to its service's
+FEED_MINUTES = 15    # minutes ahead a helping window's own new tickets are played (then: gaps nobody can tell)
+TRANSFER_PRIOR = 5   # served tickets' worth of "not sent on" that steady a service's share of transfers
 RANGE = (0.2, 0.8)   # the likely range the phone shows: these quantiles of the sampled futures
 _NORMAL = statistics.NormalDist()
 
@@ -73,18 +84,19 @@ class Outlook:
     sigma: float = SIGMA                          # spread of ln(window time)
     green_per_minute: dict[str, float] = field(default_factory=dict)   # green-channel arrivals, per service
     window_pace: dict[int, float] = field(default_factory=dict)        # a window's pace against its services' (1: theirs)
-    late: float = LATE_PRIOR                      # minutes past a scheduled break's end a clerk is back
+    late: float = LATE_PRIOR                      # minutes after being due back from a scheduled break a clerk is back
     pause: float = PAUSE_PRIOR                    # mean minutes of an unplanned pause
-    transfers_per_minute: dict[str, tuple[float, float]] = field(default_factory=dict)  # service -> (rate, age of a
-                                                                                      # transferred ticket's place)
-    rejoins_per_minute: dict[str, float] = field(default_factory=dict)   # no-shows coming back, per service
+    ordinary_per_minute: dict[str, float] = field(default_factory=dict)  # ordinary arrivals, per service
+    onward: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)  # service -> ((service a ticket is
+                                                                                  # sent on to, share of its tickets))
     no_show: tuple[float, float] = (0.0, 0.0)     # (share of calls that end a no-show, their window minutes)
+    rejoin: tuple[float, float] = (0.0, 0.0)      # (share of no-shows who come back, minutes until they do)
 
 
 @dataclass(frozen=True)
 class Pause:
     """One pause of a window: when it began and ended (None: still paused), and whether it was for one
-    of the window's scheduled breaks (then `due` is that break's end)."""
+    of the window's scheduled breaks (then `due` is when the clerk was due back, `_due`)."""
     window: int
     began: datetime
     ended: Optional[datetime]
@@ -109,8 +121,14 @@ def pause_of(config: HallConfig, window: int, began: datetime, ended: Optional[d
     for a, b in (cfg.breaks if cfg else ()):
         start, end = datetime.combine(day, a, tz), datetime.combine(day, b, tz)
         if start - timedelta(minutes=30) <= began < end:
-            return Pause(window, began, ended, end)
+            return Pause(window, began, ended, _due(start, end, began))
     return Pause(window, began, ended, None)
+
+
+def _due(start, end, began):
+    """When a clerk on a scheduled break is due back: at its end, or, gone later than its start (the
+    citizen at the window came first), after the break's full length. Datetimes or minutes."""
+    return max(end, began + (end - start))
 
 
 def pauses_from(config: HallConfig, changes: Iterable[tuple[datetime, int, str]]) -> tuple[list[Pause], dict]:
@@ -135,7 +153,7 @@ def _pause_habits(pauses: Iterable[Pause]) -> tuple[tuple[float, float], tuple[f
         if p.ended is None:
             continue
         if p.due is not None:
-            late[0] += max(0.0, _minutes(p.ended, p.due))
+            late[0] += _minutes(p.ended, p.due)      # early counts too: the mean is what is kept
             late[1] += 1
         else:
             unplanned[0] += max(0.0, _minutes(p.ended, p.began))
@@ -255,49 +273,63 @@ def outlook(config: HallConfig, tickets: Iterable[Ticket], now: datetime, sample
     span = max(10.0, min(ARRIVAL_WINDOW, (minute - first).total_seconds() / 60))
     since = minute - timedelta(minutes=span)
     recent: dict[str, int] = {}
+    plain: dict[str, int] = {}
     green = 0
     for t in before:
         if t.issued_at >= since:
-            recent[t.service] = recent.get(t.service, 0) + 1
+            first_service = t.steps[0].service if t.steps else t.service     # a transfer is no new arrival
+            recent[first_service] = recent.get(first_service, 0) + 1
+            if not t.priority:
+                plain[first_service] = plain.get(first_service, 0) + 1
         green += bool(t.priority and t.priority != APPOINTMENT)
     share = green / max(len(before), 20)
     rates = {code: n / span * share for code, n in recent.items()} if share else {}
-    # Transfers into a service (they keep their place: in front of whoever came after their first
-    # ticket) and no-shows rejoining, over the last hour, as this hall has them today.
-    moved: dict[str, list[float]] = {}
-    rejoined: dict[str, int] = {}
-    calls = no_shows = 0
-    ns_minutes = 0.0
+    # Ordinary arrivals: behind every ticket now waiting, they matter only where they keep a window
+    # that helps another service busy with its own (`_play`).
+    ordinary = {code: n / span for code, n in plain.items()}
+    # Who will come in front of today's tickets, as this hall has them today: the tickets its clerks
+    # send on to another service (a share of each service's, played as they finish: they keep their
+    # place, `queue.transfer_keeps_place`) and the no-shows who come back (a share of no-shows, so many
+    # minutes later, behind the first `queue.rejoin_after` waiting).
+    served: dict[str, int] = {}
+    sent: dict[str, dict[str, int]] = {}
+    calls = no_shows = rejoined = 0
+    ns_minutes = rejoin_minutes = 0.0
     for t in tickets:
-        for step in t.steps:
-            if step.outcome == "no_show":
+        for i, step in enumerate(t.steps):
+            later = t.steps[i + 1] if i + 1 < len(t.steps) else None
+            if step.outcome == "transferred":
+                to = later.service if later is not None else t.service
+                served[step.service] = served.get(step.service, 0) + 1
+                sent.setdefault(step.service, {})
+                sent[step.service][to] = sent[step.service].get(to, 0) + 1
+            elif step.outcome == "no_show":
                 no_shows += 1
                 if step.calls and step.ended_at:
                     ns_minutes += max(0.0, _minutes(step.ended_at, step.calls[0].at))
+                back = later.joined_at if later is not None else t.joined_at
+                if back is not None:
+                    rejoined += 1
+                    rejoin_minutes += max(0.0, _minutes(back, step.ended_at))
         calls += len(t.steps) + bool(t.calls)
-        if t.status == "no_show":
+        if t.status == FINISHED:
+            served[t.service] = served.get(t.service, 0) + 1
+        elif t.status == "no_show":
             no_shows += 1
             if t.calls and t.finished_at:
                 ns_minutes += max(0.0, _minutes(t.finished_at, t.calls[0].at))
-        joined = t.joined_at
-        if t.steps and joined is not None and since <= joined < minute:
-            # the step that brought the ticket to its line now (a later one may have moved it on)
-            last = t.steps[-1]
-            if last.outcome == "transferred":
-                moved.setdefault(t.service, []).append(max(0.0, _minutes(joined, t.place)))
-            elif last.outcome == "no_show":
-                rejoined[t.service] = rejoined.get(t.service, 0) + 1
-    transfers = {code: (len(ages) / span, sum(ages) / len(ages)) for code, ages in moved.items()}
-    rejoins = {code: n / span for code, n in rejoined.items()}
+    onward = {code: tuple((to, n / (served[code] + TRANSFER_PRIOR)) for to, n in sorted(tos.items()))
+              for code, tos in sent.items()}
     no_show = (no_shows / calls, ns_minutes / no_shows) if calls >= 20 and no_shows else (0.0, 0.0)
+    rejoin = (rejoined / no_shows, rejoin_minutes / rejoined) if no_show[0] and rejoined else (0.0, 0.0)
     # How late clerks come back from a scheduled break, and how long an unplanned pause lasts: this
     # hall's own, today's and recent weeks', steadied by the priors.
     (ls, ln), (ps, pn) = _pause_habits(pauses)
-    late = (ls + history.late[0] + HABIT_WEIGHT * LATE_PRIOR) / (ln + history.late[1] + HABIT_WEIGHT)
+    late = max(0.0, (ls + history.late[0] + HABIT_WEIGHT * LATE_PRIOR) / (ln + history.late[1] + HABIT_WEIGHT))
     pause = (ps + history.pause[0] + HABIT_WEIGHT * PAUSE_PRIOR) / (pn + history.pause[1] + HABIT_WEIGHT)
     return Outlook(minutes=minutes, sigma=sigma, green_per_minute=rates,
                    window_pace=_window_pace(done, minutes, history), late=late, pause=pause,
-                   transfers_per_minute=transfers, rejoins_per_minute=rejoins, no_show=no_show)
+                   ordinary_per_minute=ordinary, onward=onward, no_show=no_show, rejoin=rejoin)
 
 
 @dataclass(frozen=True)
@@ -331,8 +363,7 @@ def prepare(config: HallConfig, state, now: datetime) -> Optional["_Board"]:
     windows = _windows(config, state, now, breaks)
     if not windows:
         return None
-    waiting = [((0 if t.priority == APPOINTMENT else 1) if t.priority else 2,
-                _minutes(t.place, now), t.id, t.service, t.target_window) for t in state.waiting()]
+    waiting = [(_class(t), _minutes(t.place, now), t.id, t.service, t.target_window) for t in state.waiting()]
     back = max([item[1] for item in waiting] + [0.0])      # a ticket taken now goes behind every one
     probes = [(2, back, _PROBE + i, s.code, None) for i, s in enumerate(config.services)]
     return _Board(config, waiting + probes, windows, breaks)
@@ -380,6 +411,11 @@ def _middle(values: list[float]) -> float:
     return statistics.median(values) if math.inf in middle else sum(middle) / len(middle)
 
 
+def _class(t: Ticket) -> int:
+    """0 an appointment, 1 the green channel, 2 ordinary (the engine's order, hall/policy.py)."""
+    return (0 if t.priority == APPOINTMENT else 1) if t.priority else 2
+
+
 def _minutes(when: datetime, now: datetime) -> float:
     return (when - now).total_seconds() / 60
 
@@ -394,6 +430,7 @@ class _Open:
     paused: Optional[str] = None  # "break": paused for a scheduled break (back at its end and the hall's
                                   # usual lateness); "pause": an unplanned pause (back after what such last)
     paused_for: float = 0.0       # minutes since an unplanned pause began
+    current_item: Optional[tuple] = None   # the ticket at the window as a line's item (it may be sent on)
 
 
 def _windows(config: HallConfig, state, now: datetime, breaks: dict) -> list[_Open]:
@@ -409,17 +446,18 @@ def _windows(config: HallConfig, state, now: datetime, breaks: dict) -> list[_Op
         if ws.status == PAUSED:
             since = _minutes(ws.since, now) if ws.since else 0.0     # minutes, <= 0
             # Paused for one of its scheduled breaks: paused within half an hour before it or during it.
-            ends = [end for start, end in breaks.get(w.id, ()) if start - 30 <= since < end]
+            ends = [_due(start, end, since) for start, end in breaks.get(w.id, ()) if start - 30 <= since < end]
             if ends:
                 back, paused = ends[0], "break"
             else:
                 paused, paused_for = "pause", -since
         cur = state.tickets.get(ws.current) if ws.current is not None else None
-        current = elapsed = None
+        current = elapsed = item = None
         if cur is not None and cur.status in (CALLED, SERVING):
             began = _busy_from(cur)
             current, elapsed = cur.service, max(0.0, _minutes(now, began)) if began else 0.0
-        out.append(_Open(w.id, back, current, elapsed or 0.0, ws.priority_streak, paused, paused_for))
+            item = (_class(cur), _minutes(cur.issued_at, now), -1, cur.service, None)
+        out.append(_Open(w.id, back, current, elapsed or 0.0, ws.priority_streak, paused, paused_for, item))
     return out
 
 
@@ -455,9 +493,26 @@ class _Board:
             if ("w", w.id) in self.keys:
                 own.append(self.keys[("w", w.id)])
             self.tiers[w.id] = (own, [self.keys[c] for c in cfg.helps if c in self.keys])
+        self.servers = [set() for _ in self.keys]   # line -> the windows that may call it
+        for wid, (own, helps) in self.tiers.items():
+            for i in own + helps:
+                self.servers[i].add(wid)
+        # line -> the lines its windows call: a ticket coming into a line matters to a call only
+        # while one of these still holds a ticket of now (or a probe)
+        self.reach = [sorted({j for w in self.servers[i] for j in sum(self.tiers[w], [])}) for i in range(len(self.keys))]
         self.breaks = breaks
         self.ratio = config.queue.priority_ratio
         self.rejoin_after = config.queue.rejoin_after
+        self.keeps_place = config.queue.transfer_keeps_place
+        # Services whose own new tickets keep a window that helps another service from helping it:
+        # the only ordinary arrivals a waiting ticket's call time depends on (all others come behind it).
+        self.feeds = sorted({c for w in windows if by_id[w.id].helps for c in by_id[w.id].services})
+        self.helped = [set() for _ in self.keys]    # a feed's line -> the lines its windows help
+        for w in windows:
+            for c in by_id[w.id].services:
+                for h in by_id[w.id].helps:
+                    if c in self.keys and h in self.keys:
+                        self.helped[self.keys[c]].add(self.keys[h])
 
 
 def _spread(rng: Optional[random.Random]) -> float:
@@ -477,6 +532,22 @@ def _play(board: _Board, look: Outlook, rng: Optional[random.Random]) -> dict[in
     mus = {code: math.log(m) - sigma * sigma / 2 for code, m in means.items()}   # a lognormal with mean m
     pace = look.window_pace
     ns_share, ns_minutes = look.no_show
+    keys = board.keys
+    # What will come into the lines meanwhile (only in a sampled future): a heap of (at, n, kind, what).
+    coming: list = []
+    count = itertools.count()
+    onward = {c: tos for c, tos in look.onward.items() if rng is not None}
+    rejoin_share, rejoin_minutes = look.rejoin if rng is not None else (0.0, 0.0)
+
+    def send_on(item: tuple, at: float) -> None:
+        """The ticket done at `at` may be sent on to another service, as this hall's clerks send them."""
+        u = rng.random()
+        for to, share in onward[item[3]]:
+            if u < share:
+                if to in keys:
+                    heapq.heappush(coming, (at, next(count), "t", (keys[to], (item[0], item[1], 0, to, None))))
+                return
+            u -= share
 
     def remaining(code: str, elapsed: float) -> float:
         """What the ticket at the window still needs, given it has been there `elapsed` minutes."""
@@ -492,87 +563,126 @@ def _play(board: _Board, look: Outlook, rng: Optional[random.Random]) -> dict[in
     for w in board.windows:
         free = w.back
         if w.paused == "break":
-            # back at the break's end plus what this hall's clerks usually take; one late already is
-            # expected in as long again (a lateness has a long tail: the later, the longer still)
+            # back when due (the break's length after the clerk went, not before its end) plus what this
+            # hall's clerks usually take; one late already is expected in as long again (a lateness has
+            # a long tail: the later, the longer still)
             g = _spread(rng)
             free = max(w.back + late * g, late * g)
         elif w.paused == "pause":
             # an unplanned pause lasts what such pauses usually last here; one longer already, half that again
             free = max(pause - w.paused_for, pause / 2) * _spread(rng)
         if w.current is not None:
-            free = max(free, remaining(w.current, w.elapsed) * pace.get(w.id, 1.0))
+            done = remaining(w.current, w.elapsed) * pace.get(w.id, 1.0)
+            free = max(free, done)
+            if w.current_item is not None and w.current in onward:
+                send_on(w.current_item, done)
         heap.append((free, w.id))
         streak[w.id] = w.streak
     heapq.heapify(heap)
-    keys = board.keys
-    rates = {keys[c]: r for c, r in look.green_per_minute.items() if r > 0 and c in keys}
     codes = {i: c for c, i in keys.items() if isinstance(c, str)}
-    arrivals = {i: rng.expovariate(r) for i, r in sorted(rates.items())} if rng is not None else {}
-    # Tickets that will come in front of some of today's: transfers (at their first ticket's place)
-    # and no-shows rejoining (behind the first `rejoin_after`), at the rates this hall has today.
-    moved = {keys[c]: ra for c, ra in look.transfers_per_minute.items() if ra[0] > 0 and c in keys}
-    back_in = {keys[c]: r for c, r in look.rejoins_per_minute.items() if r > 0 and c in keys}
-    overtakes = ([(rng.expovariate(ra[0]), i, "t") for i, ra in sorted(moved.items())]
-                 + [(rng.expovariate(r), i, "r") for i, r in sorted(back_in.items())]) if rng is not None else []
-    heapq.heapify(overtakes)
+    # Arrivals: green-channel tickets (in front of the ordinary line, as the engine puts them) and,
+    # where a window helps another service, its own services' ordinary tickets that keep it busy --
+    # these for the next FEED_MINUTES only: the last hour's rate says little of later (a peak ends,
+    # lunch comes), and a helped line must never be starved for good in a future.
+    rates = {}
+    if rng is not None:
+        rates = {(keys[c], 1): r for c, r in look.green_per_minute.items() if r > 0 and c in keys}
+        rates |= {(keys[c], 2): look.ordinary_per_minute[c] for c in board.feeds
+                  if look.ordinary_per_minute.get(c, 0) > 0}
+        for (i, cls), r in sorted(rates.items()):
+            heapq.heappush(coming, (rng.expovariate(r), next(count), "a", (i, cls)))
+    real = [sum(1 for x in sp if x[2] >= 0) + sum(1 for x in od if x[2] >= 0) for sp, od in lines]
+    helped, reach = board.helped, board.reach
     gauss, exp = (rng.gauss if rng is not None else None), math.exp
-    breaks, ratio, after = board.breaks, board.ratio, board.rejoin_after
+    breaks, ratio, after, keeps = board.breaks, board.ratio, board.rejoin_after, board.keeps_place
     calls: dict[int, float] = {}
     new_id = -1
-    next_arrival = min(arrivals.values(), default=math.inf)
+    idle: set[int] = set()                     # windows with nobody to call, until something comes
+    servers = board.servers
+    paces = {w.id: pace.get(w.id, 1.0) for w in board.windows}
     while heap and left:
         free, wid = heapq.heappop(heap)
         if free > HORIZON:
             break
-        if next_arrival <= free:
-            for i, at in arrivals.items():           # green-channel tickets that have come by now
-                while at <= free:
-                    lines[i][0].append((1, at, new_id, codes[i], None))
-                    new_id -= 1
-                    at += rng.expovariate(rates[i])
-                arrivals[i] = at
-            next_arrival = min(arrivals.values())
-        while overtakes and overtakes[0][0] <= free:
-            at, i, kind = heapq.heappop(overtakes)
-            line = lines[i][1]
-            if kind == "t":
-                insort(line, (2, at - moved[i][1], new_id, codes[i], None))
-                heapq.heappush(overtakes, (at + rng.expovariate(moved[i][0]), i, kind))
+        while coming and coming[0][0] <= free:
+            at, _, kind, what = heapq.heappop(coming)
+            i = what[0]
+            if idle:
+                for w in servers[i] & idle:    # a window that may call it is not idle any more
+                    idle.discard(w)
+                    heapq.heappush(heap, (at, w))
+            if kind == "a":                    # a new ticket, at the back of its line
+                cls = what[1]
+                lines[i][cls - 1].append((cls, at, new_id, codes[i], None))
+                if cls == 1:
+                    if any(real[j] for j in reach[i]):   # it still matters to somebody's call
+                        heapq.heappush(coming, (at + rng.expovariate(rates[what]), next(count), kind, what))
+                elif any(real[j] for j in helped[i]):
+                    then = at + rng.expovariate(rates[what])
+                    if then <= FEED_MINUTES:
+                        heapq.heappush(coming, (then, next(count), kind, what))
             else:
-                line.insert(min(after, len(line)), (2, at, new_id, codes[i], None))
-                heapq.heappush(overtakes, (at + rng.expovariate(back_in[i]), i, kind))
+                item = what[1]
+                line = lines[i][0 if item[0] < 2 else 1]
+                if kind == "t":                # sent on: keeps its place, or goes to the head of the line
+                    if keeps:
+                        insort(line, (item[0], item[1], new_id, item[3], None))
+                    else:
+                        line.appendleft((item[0], line[0][1] if line else at, new_id, item[3], None))
+                else:                          # a no-show back: behind the first `rejoin_after` waiting
+                    k = min(after, len(line))
+                    line.insert(k, (item[0], line[k - 1][1] if k else at, new_id, item[3], None))
             new_id -= 1
         if wid in breaks:
-            during = next((end for start, end in breaks[wid] if start <= free < end), None)
-            if during is not None:   # the clerk is on a scheduled break: back at its end and the usual lateness
+            during = next((_due(start, end, free) for start, end in breaks[wid] if start <= free < end), None)
+            if during is not None:   # the clerk goes on a scheduled break: back after it and the usual lateness
                 heapq.heappush(heap, (during + late * _spread(rng), wid))
                 continue
         item = _take(tiers[wid], streak, wid, ratio)
         if item is None:
-            # Nobody left this window may call: later arrivals would be behind every ticket forecast.
+            # Nobody left this window may call now: it calls again when something comes that it may
+            # call (a new ticket, one sent on, a no-show back).
+            idle.add(wid)
             continue
         tid = item[2]
         if tid >= 0:
             calls[tid] = free
             left -= 1
+            real[keys[item[3]] if item[4] is None else keys[("w", item[4])]] -= 1
             if tid >= _PROBE:
                 heapq.heappush(heap, (free, wid))     # a probe only marks the time; it takes no window time
                 continue
         code = item[3]
         if gauss:
-            took = ns_minutes if ns_share and rng.random() < ns_share else exp(gauss(mus[code], sigma))
+            if ns_share and rng.random() < ns_share:
+                took = ns_minutes
+                if rejoin_share and rng.random() < rejoin_share:
+                    back = free + ns_minutes + rejoin_minutes * _spread(rng)
+                    heapq.heappush(coming, (back, next(count), "r", (keys[item[3]] if item[4] is None
+                                                                   else keys[("w", item[4])], item)))
+            else:
+                took = exp(gauss(mus[code], sigma)) * paces[wid]
+                if code in onward:
+                    send_on(item, free + took)
         else:
-            took = means[code] * (1 - ns_share) + ns_minutes * ns_share
-        heapq.heappush(heap, (free + took * pace.get(wid, 1.0), wid))
+            took = means[code] * (1 - ns_share) * paces[wid] + ns_minutes * ns_share
+        heapq.heappush(heap, (free + took, wid))
     return calls
 
 
 def _take(tiers, streak: dict, wid: int, ratio: int) -> Optional[tuple]:
     """The window's next ticket by the engine's rule (hall/policy.py), taken off its line."""
     for group in tiers:
-        if len(group) == 1:
-            special = [group[0]] if group[0][0] else ()
-            ordinary = [group[0]] if group[0][1] else ()
+        if len(group) == 1:                  # one line (the usual case): no choosing between lines
+            sp, od = group[0]
+            if sp and (not od or streak[wid] < ratio):
+                if od:
+                    streak[wid] += 1
+                return sp.popleft()
+            if od:
+                streak[wid] = 0
+                return od.popleft()
+            continue
         else:
             special = [ln for ln in group if ln[0]]
             ordinary = [ln for ln in group if ln[1]]

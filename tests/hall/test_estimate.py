@@ -268,28 +268,108 @@ def test_a_single_window_service_has_an_estimate_and_a_range_that_widens_down_th
 
 
 def test_a_transfer_that_keeps_its_place_lengthens_the_wait_of_those_it_overtakes(tmp_path):
-    """Today B's clerk sends every B ticket on to A; each keeps its first place, so it goes in front
-    of the A tickets issued after it: the back of A's line is told so. Beside it, a hall with the same
-    A line whose B tickets went on to C (no window open: nothing for A)."""
-    waits = {}
-    for label, transfers in (("none", False), ("some", True)):
+    """Today B's clerk has sent every B ticket on to A so far, and six more B tickets wait for window 3:
+    each, once served, is likely to go on to A too, keeping its first place, in front of an A ticket
+    taken now. Beside it, a hall with the same A line whose B tickets went on to C (no window open):
+    nothing will come in front of A's."""
+    waits, left_in_b = {}, 6
+    for label, to in (("none", "C"), ("some", "A")):
         h = make_hall(tmp_path / label)
-        for _ in range(8):
+        for _ in range(6 + left_in_b):
             h.issue_ticket("B")
             h.clock_.advance(minutes=1)
         h.open_window(3, "li", "李强")                        # B only
-        for _ in range(8):
+        for _ in range(6):
             h.call_next(3)
             h.start(3)
             h.clock_.advance(minutes=6)
-            h.transfer(3, "A" if transfers else "C")
-            if not transfers:
+            h.transfer(3, to)
+            if to == "C":
                 h.issue_ticket("A")                          # the same A line, without the transfers
         h.open_window(1, "zhang", "张敏")                     # A and F
         h.open_window(2, "wang", "王芳")                      # A
+        h.clock_.advance(minutes=1)
         last = h.issue_ticket("A")
         waits[label] = h.wait_minutes(last)
-    assert waits["none"] < waits["some"] <= 2 * waits["none"] + 10, waits
+        assert estimate.outlook(h.config, h.state.tickets.values(), h.clock_(), 30).onward["B"] == (
+            (to, pytest.approx(6 / (6 + estimate.TRANSFER_PRIOR))),)
+    a_minutes, a_windows = 8, 2
+    # in front of it: at most every B ticket still waiting, each one A service shared by A's windows
+    assert waits["none"] < waits["some"] <= waits["none"] + left_in_b * a_minutes / a_windows + 1, waits
+
+
+def test_a_helping_window_is_kept_on_its_own_line_by_its_own_new_tickets(tmp_path):
+    """Window 2 serves A and helps F when A's line is empty. In one hall A's citizens have kept it
+    busy all hour (one every 8 minutes, each served in 8); in another nobody has come for A. Ten F
+    tickets wait for window 4 (B and F): where A's citizens keep coming, window 2 helps less, so the
+    last F ticket waits longer -- yet not longer than with window 4 alone."""
+    waits = {}
+    for label in ("quiet", "busy", "alone"):
+        h = make_hall(tmp_path / label)
+        if label != "alone":
+            h.open_window(2, "zhang", "张敏")
+        for _ in range(8 if label == "busy" else 0):
+            h.issue_ticket("A")
+            serve(h, 2, 8)
+        if label == "quiet":
+            h.clock_.advance(minutes=64)
+        h.open_window(4, "wang", "王芳")
+        for _ in range(10):
+            h.issue_ticket("F")
+        waits[label] = [h.wait_minutes(t) for t in h.state.waiting()]
+        assert None not in waits[label]
+    f_minutes, ahead = 3, 9
+    assert waits["alone"][-1] == pytest.approx(ahead * f_minutes, rel=0.25)   # window 4 alone: nine F services
+    assert waits["quiet"][-1] < waits["busy"][-1] <= waits["alone"][-1], waits
+
+
+def test_a_clerk_gone_late_to_a_break_is_back_after_its_full_length(tmp_path):
+    """Window 2's lunch is scheduled 12:00-12:30. A clerk who went at 12:00 and one who went at 12:10
+    (a citizen at the window came first): the later one is expected back later, by about the delay."""
+    waits, delay = {}, 10
+    for went in (0, delay):
+        h = make_hall(tmp_path / str(went), replace=LUNCH)
+        h.open_window(2, "zhang", "张敏")
+        h.clock_.now = h.clock_.now.replace(hour=12, minute=went)
+        h.pause(2, "break")
+        for _ in range(3):
+            h.issue_ticket("A")
+        h.clock_.now = h.clock_.now.replace(hour=12, minute=15)
+        waits[went] = h.wait_minutes(h.state.waiting()[0])
+    on_time, late = waits[0], waits[delay]
+    to_the_end = 15                                                # 12:15 -> 12:30, the break's scheduled end
+    assert to_the_end <= on_time < late <= on_time + delay + 2, waits   # (2: the futures' rounding)
+
+
+def test_no_shows_who_come_back_lengthen_the_wait_of_those_behind_the_first_rejoin_after(tmp_path):
+    """Today a quarter of window 2's calls ended as no-shows; in one hall every one of them came back
+    a few minutes later (behind the first `rejoin_after` waiting), in the other none did. A line of
+    A tickets waits now: where no-shows come back, its back is told longer, by at most the share of
+    its line that may miss its call and come back, one A service each."""
+    waits = {}
+    for label in ("gone", "back"):
+        h = make_hall(tmp_path / label)
+        h.open_window(2, "zhang", "张敏")
+        for n in range(24):
+            h.issue_ticket("A")
+            if n % 4 == 3:                                   # a quarter of the calls: nobody comes
+                t = h.call_next(2)
+                for _ in range(h.config.queue.max_recalls + 1):
+                    h.clock_.advance(minutes=1)
+                    h.recall(2)
+                if label == "back":
+                    h.clock_.advance(minutes=4)
+                    h.rejoin(t.number)
+                    serve(h, 2, 8)                           # it is served this time
+            else:
+                serve(h, 2, 8)
+        for _ in range(8):
+            h.issue_ticket("A")
+        look = outlook_of(h)
+        assert look.no_show[0] > 0 and (look.rejoin[0] > 0) == (label == "back")
+        waits[label] = h.wait_minutes(h.state.waiting()[-1])
+    a_minutes, ahead = 8, 7
+    assert waits["gone"] < waits["back"] <= waits["gone"] + ahead * look.no_show[0] * a_minutes + 2, waits
 
 
 def test_a_service_slower_than_configured_is_followed_within_a_few_tickets(tmp_path):

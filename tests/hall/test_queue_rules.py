@@ -451,14 +451,14 @@ def test_estimate_counts_a_windows_scheduled_break(tmp_path):
     for _ in range(3):
         h.issue_ticket("A")
     h.open_window(2, "zhang", "张敏")
-    # A averages 8 minutes: A002 at 09:08, then the 09:10-09:40 lunch rotation, then A003 once the
-    # clerk is back: at the break's end plus what clerks usually take (3 minutes until the hall's
-    # own pauses say otherwise, hall/estimate.py LATE_PRIOR)
+    # A averages 8 minutes: A002 at 09:08, then the 09:10-09:40 lunch rotation: the clerk goes once
+    # A002 is done (09:16) and takes the break's 30 minutes; A003 once the clerk is back, plus what
+    # clerks usually take (3 minutes until the hall's own pauses say otherwise, estimate.LATE_PRIOR)
     late = round(estimate.LATE_PRIOR)
-    assert [h.wait_minutes(t) for t in h.state.waiting()] == [0, 8, 40 + late]
+    assert [h.wait_minutes(t) for t in h.state.waiting()] == [0, 8, 16 + 30 + late]
     h.clock_.advance(minutes=12)
-    h.pause(2, "break")                       # the clerk goes at 09:12 as scheduled
-    assert [h.wait_minutes(t) for t in h.state.waiting()] == [28 + late, 36 + late, 44 + late]
+    h.pause(2, "break")                       # the clerk goes at 09:12, two minutes into the break
+    assert [h.wait_minutes(t) for t in h.state.waiting()] == [30 + late, 38 + late, 46 + late]
 
 
 def test_a_windows_list_is_its_calling_order(tmp_path):
