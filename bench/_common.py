@@ -44,6 +44,17 @@ def percentile(values, p: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+def timed_threads(target, count: int) -> float:
+    """Run target(0) ... target(count - 1) each on its own thread, all at once; the seconds until the last ends."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
 def issue_concurrently(url: str, kiosks: int, per_kiosk: int, services) -> tuple[list[str], list[float], float]:
     """`kiosks` threads each POST `per_kiosk` tickets to `url` (/api/tickets) over keep-alive, cycling through
     `services`, after one warm-up ticket: (numbers, each request's seconds, elapsed seconds). A refusal ends the bench."""
@@ -70,13 +81,7 @@ def issue_concurrently(url: str, kiosks: int, per_kiosk: int, services) -> tuple
             latencies.extend(times)
 
     requests.post(url, json={"service": services[0]}).raise_for_status()  # warm up
-    threads = [threading.Thread(target=kiosk, args=(k,)) for k in range(kiosks)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    elapsed = timed_threads(kiosk, kiosks)
     if errors:
         raise SystemExit(f"a kiosk was refused: {errors[0]}")
     return numbers, latencies, elapsed

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import percentile, scratch_dir  # noqa: E402
+from bench._common import percentile, scratch_dir, timed_threads  # noqa: E402
 import psycopg  # noqa: E402
 
 from city import signing  # noqa: E402
@@ -92,13 +92,7 @@ def throughput(dsn: str, city: CityServer, root: Path, config) -> float:
 
     def run(i):
         counts[i] = drain(groups[i])
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
+    wall = timed_threads(run, 8)
     with psycopg.connect(dsn) as conn:
         stored = conn.execute("SELECT count(*) FROM ingest").fetchone()[0]
         rows = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("steps", "ratings", "cases", "alarms"))
