@@ -162,7 +162,7 @@
       pending = null;
       fetch("/api/progress/" + encodeURIComponent(token), {cache: "no-store"})
         .then(function (r) { return r.json(); })
-        .then(function (body) { if (body.ticket) { last = body; draw(); } })
+        .then(take)   // the same rule as the socket's: never older than what is shown
         .catch(function () {});
     }, 150);
   }
