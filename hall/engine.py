@@ -403,7 +403,7 @@ class Engine(VisitRules):
         return t
 
     def _ticket_by_number(self, state, number) -> Ticket:
-        t = next((t for t in state.tickets.values() if t.number == number), None) if isinstance(number, str) else None
+        t = state.ticket_of_number(number) if isinstance(number, str) else None
         if t is None:
             raise HallError("unknown_ticket", f"今天没有 {number} 号。", f"There is no ticket {number} today.", 404)
         return t

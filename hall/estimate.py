@@ -256,10 +256,12 @@ def outlook(config: HallConfig, tickets: Iterable[Ticket], now: datetime, sample
             pauses: Iterable[Pause] = (), history: Optional[History] = None) -> Outlook:
     """Today's service times, their spread, the green channel's arrival rate, the transfers and
     rejoins that will overtake a waiting ticket, and how long pauses last here: from today's
-    tickets and pauses, with `history` (recent weeks, `learn_history`) as the prior."""
+    tickets and pauses, with `history` (recent weeks, `learn_history`) as the prior. The pace is of
+    the tickets finished by `now` (the hall passes the start of the minute and keeps the outlook
+    for the minute, hall/hall.py `_outlook`)."""
     history = history or History()
     tickets = list(tickets)
-    done = _finished(tickets)
+    done = [d for d in _finished(tickets) if d[0] <= now]     # the pace as of `now`
     minutes = _averages(config, done, now, history)
     logs = [math.log(m / minutes[s]) for _, s, m, _ in done[-10 * sample:] if m > 0 and s in minutes]
     sigma = min(1.0, max(0.1, statistics.pstdev(logs))) if len(logs) >= SIGMA_SAMPLE else SIGMA

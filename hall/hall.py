@@ -47,10 +47,10 @@ class Hall:
         self.config = config
         self.forecast_every = forecast_every
         self._forecast_wanted = threading.Event()
-        self._token_index: tuple = (None, {})   # (seq, token -> ticket)
         self._lines_cache: tuple = (None, None, None, {})   # (state, seq, order, service -> line)
         self.id_key = id_key
         self.devices = None  # the DeviceManager, when the app attached one
+        self._outlook_cache: tuple = (None, None)    # (day, minute, config, history, pauses) -> outlook
         self._forecast_cache: tuple = (None, None)   # (seq, minute) -> forecast; the clock moves it too
         self._pauses: tuple = (None, [], {})       # (business day, today's ended pauses, window -> began): the estimate's
         self._history: tuple = (None, None)        # (business day, estimate.History of recent weeks)
@@ -240,6 +240,9 @@ class Hall:
         seqs = self.store.commit(change, payloads, self.state.business_day, sync=False)
         self._note_pauses(change)
         apply(self.state, change)
+        minute = self._outlook_cache[0][1] if self._outlook_cache[0] is not None else None
+        if minute is not None and any(e.at <= minute for e in change.events):
+            self._outlook_cache = (None, None)   # it happened at the minute's start: the outlook counts it
         if self.raters:
             for t in change.tickets:
                 self._expect_rating(self.state.tickets.get(t.id, t))
@@ -778,10 +781,7 @@ class Hall:
             key = (self.state.last_seq, now)
             if self._forecast_cache[0] == key:
                 return self._forecast_cache[1]
-            _, ended, began = self._today_pauses()
-            pauses = ended + [estimate.pause_of(self.config, wid, at, None) for wid, at in began.items()]
-            look = estimate.outlook(self.config, self.state.tickets.values(), now, self.config.queue.estimate_sample,
-                                    pauses, history)
+            look = self._outlook(now, history)
             board = estimate.prepare(self.config, self.state, now)
         with self._forecast_lock:
             if self._forecast_cache[0] == key:
@@ -797,18 +797,27 @@ class Hall:
             self._forecast_cache = (key, fc)
             return fc
 
-    def _ticket_of_token(self, token: str) -> Optional[Ticket]:
-        """Today's ticket with this token, or None (call under the hall's lock).
+    def _outlook(self, now: datetime, history: estimate.History) -> estimate.Outlook:
+        """Today's pace, spread and habits (estimate.outlook), worked out once a minute (call under
+        the hall's lock). It reads every ticket of the day, so late on a busy day it is the
+        forecast's costliest input; what it learns moves by the minute, not by the ticket: it is
+        of the tickets finished by the minute's start, and every forecast of a minute plays on
+        the same pace (the wait a kiosk button shows and the wait the ticket taken then is told
+        agree). A pause begun or ended, a new day or configuration, the day's history read, or
+        a change at the minute's start itself, works it out again at once."""
+        _, ended, began = self._today_pauses()
+        pauses = ended + [estimate.pause_of(self.config, wid, at, None) for wid, at in began.items()]
+        key = (self.state.business_day, now, self.config, history, tuple(pauses))
+        cached_key, look = self._outlook_cache
+        if cached_key is None or any(a is not b and a != b for a, b in zip(cached_key, key)):
+            look = estimate.outlook(self.config, self.state.tickets.values(), now, self.config.queue.estimate_sample,
+                                    pauses, history)
+            self._outlook_cache = (key, look)
+        return look
 
-        The index of token -> ticket id is built again only when tickets come or go; the ticket
-        itself is read from the state each time, so it is never an older copy.
-        """
-        tickets = self.state.tickets
-        # New tickets only ever add to the day's dict; the day's roll removes them (a new day).
-        key = (id(tickets), self.state.business_day, len(tickets))
-        if self._token_index[0] != key:
-            self._token_index = (key, {t.token: t.id for t in tickets.values() if t.token})
-        return tickets.get(self._token_index[1].get(token))
+    def _ticket_of_token(self, token: str) -> Optional[Ticket]:
+        """Today's ticket with this token, or None (call under the hall's lock)."""
+        return self.state.ticket_of_token(token)
 
     def ticket_by_token(self, token: str) -> Optional[Ticket]:
         with self._lock:
@@ -960,12 +969,11 @@ class Hall:
                                  "longest_waiting_since": self.ser.ticket(mine[0])["queued_at"] if mine else None,
                                  "retired": s.retired})
             windows = [self.ser.window(self.engine._window(st, w.id), st.tickets.get) for w in self.config.windows]
-            today = {t.number: t for t in st.tickets.values() if t.business_day == st.business_day}
             recent = []
             for c in self.store.recent_calls(10, st.business_day):
                 row = {k: c.get(k) for k in ("number", "service", "window", "window_name", "window_name_en",
                                              "at", "seq", "recall")}
-                t = today.get(c.get("number"))
+                t = st.ticket_of_number(c["number"]) if isinstance(c.get("number"), str) else None
                 row["status"] = t.status if t is not None else None   # what became of the ticket since
                 recent.append(row)
             return {"seq": st.last_seq, "business_day": st.business_day.isoformat(),

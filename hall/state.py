@@ -35,7 +35,7 @@ class HallState:
     def _memo(self, key, compute):
         """A value derived from the tickets, kept until the next change (the hot paths ask many times)."""
         if self._cache.get("version") != self.version:
-            for k in [k for k in self._cache if not k.startswith("serials")]:
+            for k in [k for k in self._cache if not k.startswith(_KEPT)]:
                 del self._cache[k]
             self._cache["version"] = self.version
         if key not in self._cache:
@@ -44,20 +44,43 @@ class HallState:
 
     def waiting(self, services=None) -> list[Ticket]:
         """Waiting tickets by their place in line (oldest first)."""
-        everyone = self._memo("waiting", lambda: sorted((t for t in self.tickets.values() if t.status == WAITING),
-                                                        key=lambda t: (t.place, t.id)))
+        ids = self._index("waiting_ids", lambda: {tid for tid, t in self.tickets.items() if t.status == WAITING})
+        everyone = self._memo("waiting", lambda: sorted((self.tickets[tid] for tid in ids), key=lambda t: (t.place, t.id)))
         if services is None:
             return list(everyone)
         return [t for t in everyone if t.service in services]
 
+    def _index(self, key, build):
+        """An index of today's tickets that `apply` keeps up to date ticket by ticket, built once
+        for each day's dict: the hot paths must not scan a whole day of tickets on every change."""
+        if self._cache.get(key + "_of") is not self.tickets:
+            self._cache[key], self._cache[key + "_of"] = build(), self.tickets
+        return self._cache[key]
+
+    def ticket_of_token(self, token: str) -> Optional[Ticket]:
+        """Today's ticket with this phone token, or None."""
+        tid = self._index("tokens", lambda: {t.token: tid for tid, t in self.tickets.items() if t.token}).get(token)
+        t = self.tickets.get(tid) if tid is not None else None
+        return t if t is not None and t.token == token else None
+
+    def ticket_of_number(self, number: str) -> Optional[Ticket]:
+        """Today's ticket with this number (A012), or None: a number is one ticket's all day."""
+        tid = self._index("numbers", lambda: {t.number: tid for tid, t in self.tickets.items()}).get(number)
+        t = self.tickets.get(tid) if tid is not None else None
+        return t if t is not None and t.number == number else None
+
     def last_serial(self, prefix: str) -> int:
         """The last daily number used with this prefix (a transferred ticket keeps its number)."""
-        if "serials" not in self._cache or self._cache.get("serials_of") is not self.tickets:
+        def build():
             serials: dict[str, int] = {}
             for t in self.tickets.values():
                 serials[t.number[:1]] = max(serials.get(t.number[:1], 0), t.serial)
-            self._cache["serials"], self._cache["serials_of"] = serials, self.tickets
-        return self._cache["serials"].get(prefix, 0)
+            return serials
+        return self._index("serials", build).get(prefix, 0)
+
+
+# The cached indexes `apply` keeps up to date itself; the rest of the cache goes with each change.
+_KEPT = ("serials", "waiting_ids", "tokens", "numbers")
 
 
 class StarEntry(NamedTuple):
@@ -112,11 +135,22 @@ def apply(state: HallState, change: Change) -> None:
         state.day_closed = True
     for id_hash, until in change.blocks:
         state.blocked[id_hash] = until
-    serials = state._cache.get("serials") if state._cache.get("serials_of") is state.tickets else None
+    kept = {k: state._cache.get(k) if state._cache.get(k + "_of") is state.tickets else None for k in _KEPT}
+    serials, waiting, tokens, numbers = kept["serials"], kept["waiting_ids"], kept["tokens"], kept["numbers"]
     for t in change.tickets:
-        if serials is not None and t.business_day == state.business_day:
+        today = t.business_day == state.business_day
+        if serials is not None and today:
             serials[t.number[:1]] = max(serials.get(t.number[:1], 0), t.serial)
-        if t.business_day == state.business_day:
+        if waiting is not None:
+            if today and t.status == WAITING:
+                waiting.add(t.id)
+            else:
+                waiting.discard(t.id)
+        if tokens is not None and today and t.token:
+            tokens[t.token] = t.id
+        if numbers is not None and today:
+            numbers[t.number] = t.id
+        if today:
             state.tickets[t.id] = t
         else:
             state.tickets.pop(t.id, None)

@@ -483,3 +483,29 @@ def test_the_same_weekday_of_recent_weeks_is_the_prior_of_today(tmp_path):
     fresh_look = outlook_of(fresh)
     assert fresh_look.minutes["A"] == pytest.approx(8.0) and 8.0 < look.minutes["A"] < 16
     assert fresh_look.late == pytest.approx(estimate.LATE_PRIOR) and estimate.LATE_PRIOR < look.late < 15
+
+
+def test_the_pace_is_learned_by_the_minute_and_the_hall_keeps_it_for_the_minute(tmp_path):
+    """A ticket finished in the middle of a minute moves the pace from the next minute on (the outlook
+    is of the tickets finished by the minute's start); within the minute every forecast plays on the
+    same pace, and the hall's kept outlook is the one worked out afresh."""
+    h = line_at(tmp_path, "A", 8, 2)
+    serve(h, 2, 8, 3)                              # A at its configured 8 minutes
+    h.clock_.advance(seconds=-h.clock_().second + 10)   # 10 s into a minute
+    minute = h.clock_().replace(second=0, microsecond=0)
+    kept = h._outlook(minute, estimate.History())
+    h.call_next(2)
+    h.start(2)
+    h.clock_.advance(seconds=30)
+    h.finish(2)                                    # 30 s in: a ticket of half a minute, very quick
+    assert h.clock_().replace(second=0, microsecond=0) == minute
+    again = h._outlook(minute, estimate.History())
+    assert again is kept                           # the same minute: the same outlook, not worked out again
+    fresh = estimate.outlook(h.config, h.state.tickets.values(), minute, h.config.queue.estimate_sample)
+    assert fresh.minutes == kept.minutes           # the quick ticket finished after the minute's start
+    h.clock_.advance(minutes=1)
+    later = h.clock_().replace(second=0, microsecond=0)
+    moved = h._outlook(later, estimate.History())
+    assert moved.minutes["A"] < kept.minutes["A"]  # from the next minute, the quick ticket counts
+    assert moved.minutes == estimate.outlook(h.config, h.state.tickets.values(), later,
+                                             h.config.queue.estimate_sample).minutes
