@@ -102,3 +102,42 @@ def test_the_phone_page_shows_the_likely_range_beside_the_estimate(hall_server, 
         for number in numbers:
             clerk.post(f"/api/tickets/{number}/cancel", {})
         clerk.post("/api/logout")
+
+
+def test_an_older_progress_answer_arriving_late_never_takes_the_page_back(hall_server, open_page, api):
+    """The page's first fetch of /api/progress answers while the ticket waits, and that answer is held
+    back until the ticket has been called, served and finished over the socket: arriving last, it is
+    older than what the page shows (its seq is lower), so the page stays at 已办结."""
+    citizen = api()
+    answer = citizen.post("/api/tickets", {"service": "F"}, expect=201)
+    ticket, token = answer["ticket"], answer["token"]
+    held = []
+
+    def hold_first(route):
+        if held:
+            route.continue_()
+            return
+        held.append((route, route.fetch()))      # the server's answer now (waiting), delivered later
+
+    phone = open_page(None, *PHONE)
+    phone.route(re.compile(r"/api/progress/[^/]+$"), hold_first)
+    phone.goto(hall_server.url + f"/t/{token}")
+    expect(phone.locator("#number")).to_have_text(ticket["number"])    # the socket's snapshot
+    deadline = time.monotonic() + 5
+    while not held and time.monotonic() < deadline:
+        phone.wait_for_timeout(50)
+    assert held, "the page never fetched its progress"
+    assert held[0][1].json()["ticket"]["status"] == "waiting"
+    clerk = api()
+    clerk.sign_in("zhang", PASSWORD, window=8)
+    try:
+        clerk.post("/api/windows/8/call", {"ticket": ticket["number"]})
+        clerk.post("/api/windows/8/start")
+        clerk.post("/api/windows/8/finish")
+        expect(phone.locator("#headline")).to_have_text("已办结，感谢您的耐心")
+        route, answer = held[0]
+        route.fulfill(response=answer)
+        phone.wait_for_timeout(600)
+        expect(phone.locator("#headline")).to_have_text("已办结，感谢您的耐心")
+    finally:
+        clerk.post("/api/logout")
