@@ -25,6 +25,7 @@ Run: .venv/bin/python bench/bench_full_house.py     (about 8 minutes)
          with the percentiles of each 5-minute slice (BENCH_SLICE_SECONDS) and the server's memory
          and threads every minute (BENCH_SAMPLE_SECONDS)
      BENCH_SECONDS=60 BENCH_SOCKETS=500 ... for a shorter look (not the figure).
+     BENCH_DAY=10000 ... starts from a day of 10,000 tickets (the end of the long run's day).
 CI's short version of the long run, tests/reliability/test_load_short.py, imports run_full_house()
 and asserts on what it returns; main() prints it with report().
 """
@@ -59,6 +60,10 @@ WINDOWS, KIOSKS = 20, 4
 CALL_EVERY_S = 4.0          # per window: 20 windows -> 5 calls/s
 ISSUE_RATE = 5.0            # tickets/s from the 4 kiosks together
 WAITING = 300               # the line the hall starts the measurement with
+# The day so far before the measurement: at least one ticket a phone; BENCH_DAY=10000 measures a
+# late hour of a busy day (the long run ends near 11,000), where per-ticket work that grows with
+# the day would show.
+DAY = int(os.environ.get("BENCH_DAY", "0"))
 SERVICES = [("A", "行政审批", 4), ("B", "社会保障", 4), ("C", "不动产登记", 3), ("D", "税务", 3),
             ("E", "户籍", 3), ("F", "公积金", 3)]
 
@@ -390,18 +395,21 @@ def run_full_house(seconds: float = SECONDS, sockets: int = SOCKETS, alone_secon
         kiosk = requests.Session()
         # The day so far: tickets whose phones are still open, most of them served already.
         phones = []
-        for i in range(sockets - SCREENS - COUNTERS):
+        for i in range(max(sockets - SCREENS - COUNTERS, DAY)):
             code = SERVICES[i % len(SERVICES)][0]
             r = kiosk.post(url + "/api/tickets", json={"service": code})
             r.raise_for_status()
             phones.append((r.json()["token"], code))
         load = Load(url, None)
-        to_serve = len(phones) - WAITING
-        per_window = to_serve // WINDOWS
-        for w in range(1, WINDOWS + 1):
-            for _ in range(per_window):
+        # Each service's line served down to its share of WAITING, by its own windows in turn.
+        wid = 0
+        for code, _, count in SERVICES:
+            issued = sum(1 for _, c in phones if c == code)
+            for n in range(max(0, issued - WAITING // len(SERVICES))):
+                w = wid + 1 + n % count
                 load.clerks[w - 1].post(f"{url}/api/windows/{w}/call-next")
                 load.clerks[w - 1].post(f"{url}/api/windows/{w}/start")
+            wid += count
         waiting = len(kiosk.get(url + "/api/state").json()["waiting"])
         log(f"hall ready: {len(phones)} tickets issued, {waiting} waiting, {WINDOWS} windows signed in", flush=True)
 
