@@ -172,7 +172,7 @@ def learn_history(config: HallConfig, days: Iterable[tuple[int, list, list]]) ->
     configured = {s.code: s.average_minutes for s in config.services}
     for weeks, tickets, pauses in days:
         w = 0.5 ** max(0, weeks - 1)
-        done = [(window, s, m) for _, s, m, window in _finished(tickets)]
+        done = [(window, s, m) for _, s, m, window in finished(tickets)]
         for window, service, minutes in done:
             acc = sums.setdefault(service, [0.0, 0.0])
             acc[0] += w * minutes
@@ -194,11 +194,23 @@ def learn_history(config: HallConfig, days: Iterable[tuple[int, list, list]]) ->
                    late=(late[0], late[1]), pause=(pause[0], pause[1]))
 
 
-def _finished(tickets) -> list[tuple[datetime, str, float, Optional[int]]]:
-    """(finished at, service, window minutes, window) of finished tickets, oldest first."""
-    return sorted(((t.finished_at, t.service, (t.finished_at - _busy_from(t)).total_seconds() / 60, t.window)
-                   for t in tickets if t.status == FINISHED and _busy_from(t) and t.finished_at),
-                  key=lambda x: x[0])
+def finished(tickets) -> list[tuple[datetime, str, float, Optional[int]]]:
+    """(finished at, service, window minutes, window) of finished tickets, oldest first (by ticket
+    among those finished at the same moment: `finished_key`)."""
+    return [entry for _, entry in sorted(((finished_key(t), done_entry(t)) for t in tickets if counts_done(t)),
+                                         key=lambda x: x[0])]
+
+
+def finished_key(t: Ticket) -> tuple[datetime, int]:
+    return (t.finished_at, t.id)
+
+
+def counts_done(t: Ticket) -> bool:
+    return t.status == FINISHED and bool(_busy_from(t)) and bool(t.finished_at)
+
+
+def done_entry(t: Ticket) -> tuple[datetime, str, float, Optional[int]]:
+    return (t.finished_at, t.service, (t.finished_at - _busy_from(t)).total_seconds() / 60, t.window)
 
 
 def _averages(config: HallConfig, done: list, now: datetime, history: History) -> dict[str, float]:
@@ -253,15 +265,17 @@ def _window_pace(done: list, minutes: dict[str, float], history: History) -> dic
 
 
 def outlook(config: HallConfig, tickets: Iterable[Ticket], now: datetime, sample: int,
-            pauses: Iterable[Pause] = (), history: Optional[History] = None) -> Outlook:
+            pauses: Iterable[Pause] = (), history: Optional[History] = None,
+            done: Optional[list] = None) -> Outlook:
     """Today's service times, their spread, the green channel's arrival rate, the transfers and
     rejoins that will overtake a waiting ticket, and how long pauses last here: from today's
     tickets and pauses, with `history` (recent weeks, `learn_history`) as the prior. The pace is of
     the tickets finished by `now` (the hall passes the start of the minute and keeps the outlook
-    for the minute, hall/hall.py `_outlook`)."""
+    for the minute, hall/hall.py `_outlook`). `done`: `finished(tickets)` if the caller keeps it
+    (the hall does, ticket by ticket), else it is worked out here."""
     history = history or History()
     tickets = list(tickets)
-    done = [d for d in _finished(tickets) if d[0] <= now]     # the pace as of `now`
+    done = [d for d in (finished(tickets) if done is None else done) if d[0] <= now]   # the pace as of `now`
     minutes = _averages(config, done, now, history)
     logs = [math.log(m / minutes[s]) for _, s, m, _ in done[-10 * sample:] if m > 0 and s in minutes]
     sigma = min(1.0, max(0.1, statistics.pstdev(logs))) if len(logs) >= SIGMA_SAMPLE else SIGMA

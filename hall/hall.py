@@ -50,6 +50,7 @@ class Hall:
         self._lines_cache: tuple = (None, None, None, {})   # (state, seq, order, service -> line)
         self.id_key = id_key
         self.devices = None  # the DeviceManager, when the app attached one
+        self._done: tuple = (None, [], [])          # (today's tickets dict, the keys, estimate.finished of it)
         self._outlook_cache: tuple = (None, None)    # (day, minute, config, history, pauses) -> outlook
         self._forecast_cache: tuple = (None, None)   # (seq, minute) -> forecast; the clock moves it too
         self._pauses: tuple = (None, [], {})       # (business day, today's ended pauses, window -> began): the estimate's
@@ -239,7 +240,9 @@ class Hall:
             self._alarms_due = True
         seqs = self.store.commit(change, payloads, self.state.business_day, sync=False)
         self._note_pauses(change)
+        before = {t.id: self.state.tickets.get(t.id) for t in change.tickets}
         apply(self.state, change)
+        self._note_finished(before)
         minute = self._outlook_cache[0][1] if self._outlook_cache[0] is not None else None
         if minute is not None and any(e.at <= minute for e in change.events):
             self._outlook_cache = (None, None)   # it happened at the minute's start: the outlook counts it
@@ -797,6 +800,33 @@ class Hall:
             self._forecast_cache = (key, fc)
             return fc
 
+    def _finished(self) -> list:
+        """estimate.finished of today's tickets, kept ticket by ticket as they finish (call under
+        the hall's lock): the outlook's pace would otherwise sort a whole day of tickets."""
+        if self._done[0] is not self.state.tickets:
+            tickets = self.state.tickets.values()
+            keys = sorted(estimate.finished_key(t) for t in tickets if estimate.counts_done(t))
+            self._done = (self.state.tickets, keys, estimate.finished(tickets))
+        return self._done[2]
+
+    def _note_finished(self, before: dict) -> None:
+        """The tickets a change finished, into the kept list (`_finished`), in their order."""
+        tickets, keys, done = self._done
+        if tickets is not self.state.tickets:
+            return                                   # a new day: built afresh when next asked
+        for tid, old in before.items():
+            t = tickets.get(tid)
+            was = old is not None and estimate.counts_done(old)
+            counts = t is not None and estimate.counts_done(t)
+            if was and (not counts or estimate.done_entry(t) != estimate.done_entry(old)):
+                self._done = (None, [], [])          # a counted ticket changed what it says: build again
+                return
+            if counts and not was:
+                key = estimate.finished_key(t)
+                i = bisect.bisect(keys, key)
+                keys.insert(i, key)
+                done.insert(i, estimate.done_entry(t))
+
     def _outlook(self, now: datetime, history: estimate.History) -> estimate.Outlook:
         """Today's pace, spread and habits (estimate.outlook), worked out once a minute (call under
         the hall's lock). It reads every ticket of the day, so late on a busy day it is the
@@ -811,7 +841,7 @@ class Hall:
         cached_key, look = self._outlook_cache
         if cached_key is None or any(a is not b and a != b for a, b in zip(cached_key, key)):
             look = estimate.outlook(self.config, self.state.tickets.values(), now, self.config.queue.estimate_sample,
-                                    pauses, history)
+                                    pauses, history, done=self._finished())
             self._outlook_cache = (key, look)
         return look
 

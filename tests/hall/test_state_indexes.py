@@ -1,11 +1,12 @@
-"""The indexes HallState keeps ticket by ticket (the waiting line, tokens, numbers, last serials)
-answer exactly what a scan of the day's tickets answers, whatever the day has done: issues, calls,
+"""The indexes HallState keeps ticket by ticket (the waiting line, tokens, numbers, last serials),
+and the hall's list of finished tickets for the forecast's pace, answer exactly what a scan of the day's tickets answers, whatever the day has done: issues, calls,
 recalls, no-shows and rejoins, transfers, cancellations, a restart and a new business day."""
 from __future__ import annotations
 
 import random
 import pytest
 
+from hall import estimate
 from hall.errors import HallError
 from hall.hall import Hall
 from hall.model import WAITING
@@ -82,7 +83,11 @@ def test_the_indexes_follow_every_change_of_a_random_day(hall, store, clock, con
         clock.advance(seconds=rng.randint(1, 40))
         if step % 25 == 0:
             check(hall.state)
+            # the finished tickets the forecast's pace reads, kept by the hall as they finish
+            assert hall._finished() == estimate.finished(hall.state.tickets.values())
     check(hall.state)
+    assert hall._finished() == estimate.finished(hall.state.tickets.values())
+    assert len(hall._finished()) > 10
     assert len(hall.state.tickets) > 50 and hall.state.waiting()   # the day did happen
     # A restart rebuilds the state from the store: the same answers.
     again = Hall(config, store, clock=clock)
