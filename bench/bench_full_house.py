@@ -289,6 +289,7 @@ async def _sockets(url, cookies, phones, tokens_in, ready, results, sockets=SOCK
     phone_msgs: dict[str, list[tuple[int, float]]] = {}   # token -> [(seq, t)]
     phone_number: dict[str, str] = {}             # token -> its ticket's number
     phone_joined: dict[str, float] = {}           # token -> when its phone was connected
+    phone_service: dict[str, str] = {t: s for t, s in phones}   # token -> its service, every phone opened
     refused = []
     open_phones: dict[str, tuple] = {}            # token -> (client, service)
     finished: list[str] = []
@@ -329,6 +330,7 @@ async def _sockets(url, cookies, phones, tokens_in, ready, results, sockets=SOCK
         if c is not None:
             open_phones[token] = (c, service)
             phone_joined[token] = now()
+            phone_service[token] = service
 
     clients = []
     for i in range(SCREENS):
@@ -365,7 +367,8 @@ async def _sockets(url, cookies, phones, tokens_in, ready, results, sockets=SOCK
     prober.cancel()
     results.put({"client_lag": lags, "screen_calls": screen_calls, "call_seq": call_seq, "phone_msgs": phone_msgs,
                  "phone_number": phone_number, "phone_joined": phone_joined,
-                 "phone_service": {t: s for t, s in phones} | {t: v[1] for t, v in open_phones.items()},
+                 # every phone's, the ones closed during the run too: their updates count
+                 "phone_service": phone_service,
                  "missed": dict(MISSED), "refused": refused,
                  "connected": len([c for c in clients if c]) + len(open_phones)})
     for c in clients + [v[0] for v in open_phones.values()]:
