@@ -88,6 +88,29 @@ def test_phone_hears_only_its_own_ticket(app, client):
     assert "staff" not in p["ticket"] and mine["ticket"]["number"] not in json.dumps(p)
 
 
+def test_two_phones_on_one_ticket_each_hear_it_and_one_leaving_leaves_the_other_told(app, client):
+    """Phones are sent their progress by sid: the second phone of a ticket (the citizen's and a
+    relative's) hears every change, and goes on hearing after the first one closes."""
+    client.post("/api/tickets", json={"service": "A"})
+    mine = client.post("/api/tickets", json={"service": "A"}).get_json()
+    client.post("/api/tickets", json={"service": "A"})
+    first = connect(app, audience="phone", token=mine["token"])
+    second = connect(app, audience="phone", token=mine["token"])
+    for phone in (first, second):
+        assert received(phone, until=lambda g: g)[0]["args"][0]["ahead"] == 1
+    login(client, window=1)
+    client.post("/api/windows/1/call-next")            # A001 called: A002 has nobody ahead
+    for phone in (first, second):
+        got = received(phone, until=lambda g: any(e["name"] == "progress" for e in g))
+        assert [e["args"][0]["ahead"] for e in got if e["name"] == "progress"][-1] == 0
+    first.disconnect(namespace="/hall")
+    client.post("/api/windows/1/start")
+    assert client.post("/api/windows/1/call-next").status_code == 200   # A001 done, A002 itself called
+    got = received(second, until=lambda g: any(e["name"] == "progress" for e in g))
+    last = [e["args"][0] for e in got if e["name"] == "progress"][-1]
+    assert last["ticket"]["status"] == "called" and last["window_name"]
+
+
 def test_a_flood_of_messages_is_dropped_and_the_flooder_disconnected(app):
     screen = connect(app, audience="screens")
     received(screen, until=lambda g: g)
