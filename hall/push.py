@@ -11,7 +11,7 @@ A client names its audience in the connect `auth` object (hall/audiences.py):
 It gets a `snapshot` first, then the events its audience may see. Every event
 carries its `seq` and `prev`, the seq of the event this room was sent before
 it: a client whose last known seq is below `prev` missed one and emits
-`snapshot_request`. A phone (addressed by its sid: it has no room) gets `progress` messages (its ticket's place,
+`snapshot_request`. A phone gets `progress` messages (its ticket's place,
 people ahead, wait and its queue's length) instead of the hall's events. The
 board is also sent `rating_figures` (today's rating figures) after events
 that may change them, one per burst; a window's tablet starts from the step waiting for its
@@ -122,9 +122,7 @@ class Push:
         sid = request.sid
         self.clients[sid] = {"audience": audience, "key": key, "session": session_id, "bucket": _Bucket()}
         if audience == aud.PHONE:
-            # No room of its own: a phone is sent its progress by its sid (`_send_progress`). Every
-            # room costs each disconnect a look (python-socketio scans a namespace's rooms for the
-            # sid), and a full house's phones come and go all day.
+            join_room(aud.room(aud.PHONE, key))
             self.phones.setdefault(key, set()).add(sid)
         elif audience == aud.COUNTER:
             join_room(aud.room(aud.COUNTER))
@@ -281,8 +279,7 @@ class Push:
                 p["prev"] = last[1] if last else 0
                 self.sent_progress[token] = (fingerprint, p["seq"])
                 self.phone_service[token] = p["ticket"]["service"]
-                for sid in tuple(self.phones.get(token, ())):
-                    self.socketio.emit("progress", p, to=sid, namespace=NAMESPACE)
+                self.socketio.emit("progress", p, to=aud.room(aud.PHONE, token), namespace=NAMESPACE)
             self.socketio.sleep(0)
 
 
