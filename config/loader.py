@@ -28,6 +28,15 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _MISSING = object()
 
 
+def _shown_key(key: str) -> str:
+    """A key as a refusal names it: bare when TOML writes it bare, else quoted with every character that is
+    not printable escaped (a newline, but also U+0085 or U+2028, which end a line too), so it cannot break
+    the sentence in two."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+", key):
+        return key
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in json.dumps(key, ensure_ascii=False))
+
+
 def load_config(path: str | Path | None = None) -> HallConfig:
     """Read and validate a hall file (the embedded default when `path` is None)."""
     path = Path(path) if path else DEFAULT_CONFIG_PATH
@@ -376,8 +385,7 @@ class _Table:
         self.source, self.key, self.data, self.label = source, key, data, label
         for k in data:
             if k not in allowed:
-                # A key TOML needs quotes for is shown quoted, so a newline in it cannot break the sentence.
-                shown = k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
+                shown = _shown_key(k)
                 raise ConfigError(f"{source}: {self._where(shown)} is not a known key; expected one of {sorted(allowed)}.",
                                   field=self.path(k))
 

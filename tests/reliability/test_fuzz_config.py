@@ -18,6 +18,7 @@ import copy
 import os
 import tomllib
 
+import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -123,12 +124,19 @@ def test_random_text_as_a_hall_file_is_refused_in_one_sentence(tmp_path, capsys)
     _random_texts(tmp_path, capsys)
 
 
-
-def test_a_key_with_a_newline_is_refused_on_one_line(tmp_path, capsys):
-    """What the fuzz found: an unknown key was named raw, and a newline in it broke the sentence in two."""
+@pytest.mark.parametrize("toml_key, shown", [
+    ('"keep\\ndays"', '"keep\\ndays"'),              # what the CI fuzz found: a newline in the key
+    ('"keep\\u0085days"', '"keep\\u0085days"'),      # what the long fuzz found: U+0085 ends a line too
+    ('"keep\\u2028days"', '"keep\\u2028days"'),      # and the line separator
+    ('"保留 天数"', '"保留 天数"'),                     # printable characters stay as they are, quoted
+])
+def test_a_key_with_a_line_break_is_refused_on_one_line(tmp_path, capsys, toml_key, shown):
+    """An unknown key was named raw, and a line break in it broke the sentence in two."""
     path = tmp_path / "hall.toml"
-    path.write_text(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8") + '\n[backup]\n"keep\\ndays" = 1\n',
+    path.write_text(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8") + f'\n[backup]\n{toml_key} = 1\n',
                     encoding="utf-8")
     assert main(["check-config", str(path)]) == 2
-    assert capsys.readouterr().err == (f'hallq: configuration error: {path}: backup."keep\\ndays" is not a known key; '
-                                       "expected one of ['at', 'directory', 'keep'].\n")
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1, err
+    assert err == (f'hallq: configuration error: {path}: backup.{shown} is not a known key; '
+                   "expected one of ['at', 'directory', 'keep'].\n")
