@@ -197,8 +197,12 @@ def learn_history(config: HallConfig, days: Iterable[tuple[int, list, list]]) ->
 def finished(tickets) -> list[tuple[datetime, str, float, Optional[int]]]:
     """(finished at, service, window minutes, window) of finished tickets, oldest first (by ticket
     among those finished at the same moment: `finished_key`)."""
-    return [entry for _, entry in sorted(((finished_key(t), done_entry(t)) for t in tickets if counts_done(t)),
-                                         key=lambda x: x[0])]
+    return [entry for _, entry in finished_pairs(tickets)]
+
+
+def finished_pairs(tickets) -> list[tuple[tuple[datetime, int], tuple[datetime, str, float, Optional[int]]]]:
+    """(`finished_key`, `done_entry`) of the finished tickets, in the order of their keys."""
+    return sorted(((finished_key(t), done_entry(t)) for t in tickets if counts_done(t)), key=lambda x: x[0])
 
 
 def finished_key(t: Ticket) -> tuple[datetime, int]:

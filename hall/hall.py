@@ -804,9 +804,8 @@ class Hall:
         """estimate.finished of today's tickets, kept ticket by ticket as they finish (call under
         the hall's lock): the outlook's pace would otherwise sort a whole day of tickets."""
         if self._done[0] is not self.state.tickets:
-            tickets = self.state.tickets.values()
-            keys = sorted(estimate.finished_key(t) for t in tickets if estimate.counts_done(t))
-            self._done = (self.state.tickets, keys, estimate.finished(tickets))
+            pairs = estimate.finished_pairs(self.state.tickets.values())
+            self._done = (self.state.tickets, [k for k, _ in pairs], [e for _, e in pairs])
         return self._done[2]
 
     def _note_finished(self, before: dict) -> None:
@@ -845,13 +844,9 @@ class Hall:
             self._outlook_cache = (key, look)
         return look
 
-    def _ticket_of_token(self, token: str) -> Optional[Ticket]:
-        """Today's ticket with this token, or None (call under the hall's lock)."""
-        return self.state.ticket_of_token(token)
-
     def ticket_by_token(self, token: str) -> Optional[Ticket]:
         with self._lock:
-            found = self._ticket_of_token(token) if token else None
+            found = self.state.ticket_of_token(token) if token else None
         return found or self.store.ticket_by_token(token)
 
     def waiting_for_window(self, window_id: int) -> list[dict]:
@@ -922,7 +917,7 @@ class Hall:
         out: dict[str, tuple] = {}
         from hall import rating_screens
         with self._lock:
-            chosen = [self._ticket_of_token(token) for token in tokens]
+            chosen = [self.state.ticket_of_token(token) for token in tokens]
             wanted = {t.service for t in chosen if t is not None} if services is None else services
             lines = self._lines_of(order)
             for token, t in zip(tokens, chosen):

@@ -59,15 +59,18 @@ class HallState:
 
     def ticket_of_token(self, token: str) -> Optional[Ticket]:
         """Today's ticket with this phone token, or None."""
-        tid = self._index("tokens", lambda: {t.token: tid for tid, t in self.tickets.items() if t.token}).get(token)
-        t = self.tickets.get(tid) if tid is not None else None
-        return t if t is not None and t.token == token else None
+        return self._ticket_by("tokens", "token", token)
 
     def ticket_of_number(self, number: str) -> Optional[Ticket]:
         """Today's ticket with this number (A012), or None: a number is one ticket's all day."""
-        tid = self._index("numbers", lambda: {t.number: tid for tid, t in self.tickets.items()}).get(number)
+        return self._ticket_by("numbers", "number", number)
+
+    def _ticket_by(self, index: str, field: str, value: str) -> Optional[Ticket]:
+        """The ticket whose `field` is `value`, through the kept index of that field (built on first use)."""
+        tid = self._index(index, lambda: {getattr(t, field): tid for tid, t in self.tickets.items()
+                                          if getattr(t, field)}).get(value)
         t = self.tickets.get(tid) if tid is not None else None
-        return t if t is not None and t.number == number else None
+        return t if t is not None and getattr(t, field) == value else None
 
     def last_serial(self, prefix: str) -> int:
         """The last daily number used with this prefix (a transferred ticket keeps its number)."""
