@@ -17,8 +17,9 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import Callable, Optional
 
-from _common import issue_concurrently, percentile, scratch_dir, start_server
+from _common import ServerProcess, issue_concurrently, percentile, scratch_dir, start_server
 
 KIOSKS = 8
 PER_KIOSK = 150
@@ -79,12 +80,18 @@ def bare_commits(folder: Path, synchronous: str) -> float:
     return BARE_COMMITS / elapsed
 
 
-def issue_through_the_server(synchronous: str) -> tuple[float, float, float]:
-    """(tickets per second, p50 ms, p99 ms) of KIOSKS kiosks issuing PER_KIOSK tickets each."""
+def issue_through_the_server(synchronous: str, kiosks: int = KIOSKS, per_kiosk: int = PER_KIOSK,
+                             then: Optional[Callable[[ServerProcess, list[str]], None]] = None
+                             ) -> tuple[float, float, float]:
+    """(tickets per second, p50 ms, p99 ms) of `kiosks` kiosks issuing `per_kiosk` tickets each through a
+    server started with this synchronous setting; `then(server, numbers)` is called with the server still
+    up and the numbers it acknowledged (tests/reliability/test_durability_short.py kills it there)."""
     os.environ["HALLQ_SQLITE_SYNCHRONOUS"] = synchronous      # the server process inherits it
     server = start_server()
     try:
-        _, latencies, elapsed = issue_concurrently(server.url + "/api/tickets", KIOSKS, PER_KIOSK, SERVICES)
+        numbers, latencies, elapsed = issue_concurrently(server.url + "/api/tickets", kiosks, per_kiosk, SERVICES)
+        if then is not None:
+            then(server, numbers)
         return len(latencies) / elapsed, percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
     finally:
         server.stop()
