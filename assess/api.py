@@ -252,7 +252,7 @@ def stars():
     year = _year(request.args.get("year"))
     hall = _hall()
     day = today()
-    return jsonify(with_reader(lambda r: year_json(r, year, hall.config, day, hall.workdays)))
+    return jsonify(with_reader(lambda r: year_json(r, year, day, hall.workdays)))
 
 
 @bp.post("/assess/stars")
@@ -270,6 +270,6 @@ def enter_stars():
     from assess.starbook import year_json
     hall = _hall()
     day = today()
-    view = with_reader(lambda r: year_json(r, year, hall.config, day, hall.workdays))
+    view = with_reader(lambda r: year_json(r, year, day, hall.workdays))
     return jsonify({"month": next(m for m in view["months"] if m["month"] == month), "year": view})
 

@@ -235,12 +235,13 @@ class Reader:
             where.append("business_day <= ?")
             args.append(end.isoformat())
         sql = "SELECT record FROM cases" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        rows = self.conn.execute(sql, args).fetchall()
         out = []
-        for (record,) in rows:
-            d = json.loads(record)
-            d["hall"] = self.hall
-            out.append(case_from_json(d))
+        with _collector_paused():            # a year's cases for the star ratings: many dicts, no cycles
+            hall, loads = self.hall, json.loads
+            for (record,) in self.conn.execute(sql, args).fetchall():
+                d = loads(record)
+                d["hall"] = hall
+                out.append(case_from_json(d))
         if progress:
             progress(len(out), len(out))
         return out
@@ -272,6 +273,24 @@ class Reader:
             month = out.setdefault(day[:7], {})
             key = (level, bool(excluded))
             month[key] = month.get(key, 0) + n
+        return out
+
+    def case_counts(self, start: date, end: date) -> dict[str, tuple[int, int, int]]:
+        """The bad-rating cases of the business days start..end counted per month: "YYYY-MM" -> (cases
+        opened, upheld on appeal, rectified of the others), what the month's rectification rate
+        (assess.figures.rectification_rate) needs. Rectified is figures.py's rule: a rectification
+        time, or past it (called back, closed); the city's reader counts the same way."""
+        _check_range(start, end)
+        out: dict[str, tuple[int, int, int]] = {}
+        for month, opened, upheld, rectified in self.conn.execute(
+                "SELECT substr(business_day, 1, 7) AS month, count(*),"
+                " coalesce(sum(json_extract(record, '$.appeal') IS 'upheld'), 0),"
+                " coalesce(sum(json_extract(record, '$.appeal') IS NOT 'upheld' AND"
+                "  (json_extract(record, '$.rectified_at') IS NOT NULL"
+                "   OR json_extract(record, '$.status') IN ('callback', 'closed'))), 0)"
+                " FROM cases WHERE business_day >= ? AND business_day <= ? GROUP BY month",
+                (start.isoformat(), end.isoformat())):
+            out[month] = (opened, upheld, rectified)
         return out
 
     def star_inputs(self, year: int) -> dict[str, dict]:

@@ -8,7 +8,7 @@ are equal whoever computes them and however the records are sliced.
 from __future__ import annotations
 
 from collections import namedtuple
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Optional
 
@@ -165,17 +165,36 @@ def case_to_json(case: CaseRecord) -> dict:
 
 
 _CASE_FIELDS = frozenset(f.name for f in fields(CaseRecord))
+_CASE_NAMES = tuple(f.name for f in fields(CaseRecord))
+_REQUIRED = object()
+# Each field's value when a record leaves it out (an older record); _REQUIRED: it may not.
+_CASE_DEFAULTS = tuple(_REQUIRED if f.default is MISSING else f.default for f in fields(CaseRecord))
+_CASE_PARSE = tuple((i, date.fromisoformat if name in _CASE_DATES else datetime.fromisoformat)
+                    for i, name in enumerate(_CASE_NAMES) if name in _CASE_DATES or name in _CASE_TIMES)
 
 
 def case_from_json(d: dict) -> CaseRecord:
-    """The case back from `case_to_json` (unknown keys are left out, so an older reader reads a newer record)."""
-    known = _CASE_FIELDS
-    out = {k: v for k, v in d.items() if k in known}
-    for k in _CASE_DATES:
-        out[k] = date.fromisoformat(out[k]) if out.get(k) else None
-    for k in _CASE_TIMES:
-        out[k] = datetime.fromisoformat(out[k]) if out.get(k) else None
-    return CaseRecord(**out)
+    """The case back from `case_to_json` (unknown keys are left out, so an older reader reads a newer record).
+
+    The record is made as `new_record` makes one, not through the frozen dataclass's __init__: a
+    year's cases are read for the star ratings, and the generated __init__ was most of that read.
+    """
+    get = d.get
+    values = [get(name, default) for name, default in zip(_CASE_NAMES, _CASE_DEFAULTS)]
+    if _REQUIRED in values:
+        raise TypeError("a case record lacks " + ", ".join(n for n, v in zip(_CASE_NAMES, values) if v is _REQUIRED))
+    for i, parse in _CASE_PARSE:
+        v = values[i]
+        values[i] = parse(v) if v else None
+    return new_record(CaseRecord, zip(_CASE_NAMES, values))
+
+
+def new_record(cls, values):
+    """A frozen dataclass record with these (name, value) pairs or dict of field values, put in at once: equal, hashable and frozen as
+    one made by its __init__ (which sets every field through object.__setattr__, several µs a record)."""
+    record = object.__new__(cls)
+    record.__dict__.update(values)
+    return record
 
 
 # The kinds of alarm of electronic supervision (电子监察, hall/alarms.py), in the order the board lists them.

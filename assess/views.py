@@ -118,7 +118,7 @@ def stars_page():
     day = api.today()
     try:
         year = api._year(request.args.get("year"))
-        view = api.with_reader(lambda r: year_json(r, year, hall.config, day, hall.workdays))
+        view = api.with_reader(lambda r: year_json(r, year, day, hall.workdays))
     except HallError as err:
         return _error_page(err)
     return _page("assess/stars.html", view=view, this_month=f"{day.year:04d}-{day.month:02d}")

@@ -613,7 +613,7 @@ def main() -> None:
         c0, t0 = time.process_time(), time.perf_counter()
         with Reader(path, HALL_CODE) as reader:
             entered = reader.star_inputs(YEAR)
-            parts = citizens_of_year(reader, YEAR, common["settings"], common["today"], workdays)
+            parts = citizens_of_year(reader, YEAR)
         fast = []
         for month in year_months:
             stored = entered.get(month)

@@ -267,6 +267,16 @@ class CityReader:
             counts[key] = counts.get(key, 0) + n
         return out
 
+    def case_counts(self, start: date, end: date) -> dict[str, tuple[int, int, int]]:
+        """"YYYY-MM" -> (cases opened, upheld on appeal, rectified of the others), as Reader.case_counts
+        (all halls' together when the reader is for all halls; case_counts_by_hall keeps them apart)."""
+        out: dict[str, tuple[int, int, int]] = {}
+        for months in self.case_counts_by_hall(start, end).values():
+            for month, (opened, upheld, rectified) in months.items():
+                o, u, r = out.get(month, (0, 0, 0))
+                out[month] = (o + opened, u + upheld, r + rectified)
+        return out
+
     def case_counts_by_hall(self, start: date, end: date) -> dict[str, dict[str, tuple[int, int, int]]]:
         """hall -> "YYYY-MM" -> (cases opened, upheld on appeal, rectified of the others): the counts behind
         the month's rectification rate (assess.figures.rectification_rate), in one query for every hall.

@@ -84,7 +84,7 @@ def test_the_star_ratings_citizens_part_inputs_names_and_alarms_in_the_city_equa
     by_hall = CityReader(city).level_counts_by_hall(START, END)
     for code, path in hall_files.items():
         with Reader(path, code) as own:
-            mine = citizens_of_year(own, 2026, settings, TODAY, None)
+            mine = citizens_of_year(own, 2026)
             assert own.star_inputs(2026) == CityReader(city, code).star_inputs(2026)
             assert own.staff_names() == CityReader(city, code).staff_names()
             assert own.level_counts(START, END) == by_hall[code]
@@ -93,7 +93,7 @@ def test_the_star_ratings_citizens_part_inputs_names_and_alarms_in_the_city_equa
         counted = CityReader(city).case_counts_by_hall(START, END)[code]
         assert counted == {r.key: (r.cases_opened, r.cases_upheld, r.cases_rectified) for r in rows}
         assert any(o > u + r > 0 and u > 0 for o, u, r in counted.values())     # every kind is counted
-        assert citizens_of_year(CityReader(city, code), 2026, settings, TODAY, None) == mine
+        assert citizens_of_year(CityReader(city, code), 2026) == mine
         assert set(mine) == {"2026-11", "2026-12"}
 
 
