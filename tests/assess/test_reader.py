@@ -6,6 +6,7 @@ import json
 import sqlite3
 from datetime import date, datetime, timedelta
 
+import apsw
 import pytest
 
 from assess.reader import Reader, ReaderError
@@ -157,7 +158,7 @@ def test_a_reader_reads_one_snapshot_while_the_hall_goes_on_writing(hall, store,
             hall.issue_ticket("C")            # the writer commits while the read is held open
             assert reader.steps(next_day, next_day) == before
         assert len(reader.steps(next_day, next_day)) == len(before) + 1
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        with pytest.raises((apsw.ReadOnlyError, sqlite3.OperationalError), match="readonly"):
             reader.conn.execute("DELETE FROM steps")
     finally:
         reader.close()
@@ -294,3 +295,25 @@ def test_facts_count_their_progress(store, visits):
         steps, ratings, cases = reader.facts(DAY, DAY, progress=lambda done, total: seen.append((done, total)))
     n = len(steps) + len(ratings) + len(cases)
     assert seen[-1] == (n, n) and n > 0
+
+
+def test_a_reader_uses_apsw_only_where_nothing_else_in_the_process_has_the_file_open(tmp_path, store, visits):
+    """Two copies of SQLite in one process must never share a file (assess/reader.py `open_here`): beside the
+    hall's own Store the reader takes the sqlite3 module; on a file nothing else here has open, APSW; and
+    both read the very same records and facts."""
+    copy = tmp_path / "copy" / "hallq.db"
+    copy.parent.mkdir()
+    target = sqlite3.connect(copy)
+    store.conn.backup(target)
+    target.close()
+    with Reader(store.path, HALL) as beside, Reader(copy, HALL) as alone:
+        assert beside.library == "sqlite3" and alone.library == "apsw"
+        assert alone.records(DAY, DAY) == beside.records(DAY, DAY)
+        a, b = alone.facts(DAY, DAY), beside.facts(DAY, DAY)
+        assert [_facts_sorted(a[0]), _facts_sorted(a[1]), a[2]] == [_facts_sorted(b[0]), _facts_sorted(b[1]), b[2]]
+        assert alone.case_counts(DAY, DAY) == beside.case_counts(DAY, DAY)
+        assert alone.level_counts(DAY, DAY) == beside.level_counts(DAY, DAY) != {}
+        with pytest.raises(apsw.ReadOnlyError):
+            alone.conn.execute("DELETE FROM steps")
+    with sqlite3.connect(copy), Reader(copy, HALL) as late:
+        assert late.library == "sqlite3"     # a connection of this process has it open
