@@ -12,10 +12,11 @@ parsed by `datetime.fromisoformat`; `facts()` gives only what the figures count
 keeps beside them (migration 13), so nothing is parsed. The busiest month of a
 big hall (125,000 steps, 102,000 ratings) reads as records in about 1.1-1.3 s,
 as facts in about 0.5 s (bench/bench_figures.py), most of it making the rows'
-Python values: APSW makes them faster than the sqlite3 module, so a reader in a process
-that has nothing else of the file open uses APSW (`open_here` says why not otherwise).
-Run a long read in another process than the hall's: in a thread of the hall's own process it holds the GIL
-and a kiosk's ticket waits for it (p99 ~180 ms against ~10 ms).
+Python values: APSW makes them faster than the sqlite3 module, so a reader in a
+process that has nothing else of the file open uses APSW (`open_here` says why
+not otherwise). Run a long read in another process than the hall's: in a thread
+of the hall's own process it holds the GIL and a kiosk's ticket waits for it
+(p99 ~180 ms against ~10 ms).
 """
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ import json
 import os
 import sqlite3
 from contextlib import contextmanager
-from itertools import islice
 from dataclasses import fields
 from datetime import date, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Union
 
@@ -33,7 +34,7 @@ import apsw
 
 from assess.collector import paused as _collector_paused
 from assess.records import (AlarmRecord, CaseRecord, RatingFacts, RatingRecord, StepFacts, StepRecord, case_from_json,
-                            rating_facts, step_facts)
+                            new_record, rating_facts, step_facts)
 
 Progress = Callable[[int, int], None]      # progress(done, total), called as rows are converted
 _BATCH = 20_000
@@ -64,24 +65,17 @@ class ReaderError(Exception):
 
 
 def _maker(cls):
-    """A fast constructor of a frozen dataclass from its field values in order.
-
-    A frozen dataclass's generated __init__ sets every field through object.__setattr__,
-    about 5 µs a record: half a second for a month's steps, more than the figures take.
-    The record is the same (equal, hashable, frozen); only its fields are put in at once.
-    """
+    """A fast constructor of a frozen dataclass from its field values in order (records.new_record)."""
     names = tuple(f.name for f in fields(cls))
-    new = object.__new__
 
     def make(values):
-        record = new(cls)
-        record.__dict__.update(zip(names, values))
-        return record
+        return new_record(cls, zip(names, values))
     return make
 
 
 _step = _maker(StepRecord)
 _rating = _maker(RatingRecord)
+
 
 def open_here(path: Path) -> bool:
     """Whether this process has the database file (or its -wal or -shm) open already: through the
@@ -95,17 +89,24 @@ def open_here(path: Path) -> bool:
     process (assess/offline.py), `hallq report`, a benchmark before it opens a Store. Where that
     cannot be seen (no /proc), the sqlite3 module is used.
     """
-    names = {str(path.resolve()) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+    files = set()
+    for suffix in ("", "-wal", "-shm", "-journal"):     # by device and inode: a symlink or a hard link is the same file
+        try:
+            st = os.stat(f"{path}{suffix}")
+        except OSError:
+            continue
+        files.add((st.st_dev, st.st_ino))
     try:
         fds = os.listdir("/proc/self/fd")
     except OSError:
         return True
     for fd in fds:
         try:
-            if os.readlink(f"/proc/self/fd/{fd}") in names:
-                return True
+            st = os.stat(f"/proc/self/fd/{fd}")
         except OSError:                  # closed meanwhile (the listing's own descriptor)
             continue
+        if (st.st_dev, st.st_ino) in files:
+            return True
     return False
 
 

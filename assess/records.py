@@ -181,7 +181,7 @@ def case_from_json(d: dict) -> CaseRecord:
     """
     get = d.get
     values = [get(name, default) for name, default in zip(_CASE_NAMES, _CASE_DEFAULTS)]
-    if _REQUIRED in values:
+    if any(v is _REQUIRED for v in values):
         raise TypeError("a case record lacks " + ", ".join(n for n, v in zip(_CASE_NAMES, values) if v is _REQUIRED))
     for i, parse in _CASE_PARSE:
         v = values[i]
@@ -190,8 +190,9 @@ def case_from_json(d: dict) -> CaseRecord:
 
 
 def new_record(cls, values):
-    """A frozen dataclass record with these (name, value) pairs or dict of field values, put in at once: equal, hashable and frozen as
-    one made by its __init__ (which sets every field through object.__setattr__, several µs a record)."""
+    """A frozen dataclass record of these field values (a dict or (name, value) pairs), put in at once:
+    equal, hashable and frozen as one made by its __init__, which sets every field through
+    object.__setattr__ (several µs a record: half a second for a month's steps)."""
     record = object.__new__(cls)
     record.__dict__.update(values)
     return record
