@@ -164,7 +164,6 @@ def case_to_json(case: CaseRecord) -> dict:
     return {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in asdict(case).items()}
 
 
-_CASE_FIELDS = frozenset(f.name for f in fields(CaseRecord))
 _CASE_NAMES = tuple(f.name for f in fields(CaseRecord))
 _REQUIRED = object()
 # Each field's value when a record leaves it out (an older record); _REQUIRED: it may not.
