@@ -458,18 +458,22 @@ def run_full_house(seconds: float = SECONDS, sockets: int = SOCKETS, alone_secon
         proc.join(60)
     finally:
         server.stop()
+    # The server's account of its cycle collector (hall/gc_freeze.py): every 5 minutes and at the end.
+    collector = [line for line in server.log.read_text(errors="replace").splitlines()
+                 if "cycle collector" in line or "full collection" in line]
     return {"load": load, "r": r, "alone_p99": alone_p99, "rss": (rss_start, mid.get("rss", 0), rss_end),
             "threads": (threads_start, mid.get("threads", 0), threads_end), "samples": samples,
-            "started": started}
+            "started": started, "collector": collector}
 
 
 def main() -> None:
     run = run_full_house()
-    report(run["load"], run["r"], run["alone_p99"], run["rss"], run["threads"], run["samples"], run["started"])
+    report(run["load"], run["r"], run["alone_p99"], run["rss"], run["threads"], run["samples"], run["started"],
+           run["collector"])
 
 
 def report(load: Load, r: dict, alone_p99: float, rss: tuple, threads: tuple, samples: list,
-           started: float) -> None:
+           started: float, collector: tuple = ()) -> None:
     screen_lat, missing_calls = [], 0
     screen_at, phone_at = [], []          # (when the call was made, latency ms) for the slices
     for t0, number, _ in load.calls:
@@ -532,6 +536,8 @@ def report(load: Load, r: dict, alone_p99: float, rss: tuple, threads: tuple, sa
         print(f"after the first {SLICE_SECONDS / 60:.0f} minutes (warm-up) the server's memory moved within "
               f"{min(after):.0f}..{max(after):.0f} MB ({max(after) - min(after):.0f} MB); "
               f"threads at most {max(n for _, _, n in samples)}")
+    for line in collector:
+        print(f"server log: {line}")
     missed = r["missed"]
     print(f"events missed: screens {missed['screens']}, counters {missed['counters']}, phones {missed['phones']}")
     print(f"full_house_call_to_screen_p99={percentile(screen_lat, 99):.1f} ms")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from datetime import date, timedelta
@@ -161,6 +162,13 @@ def main(argv=None) -> int:
         # made cooperative before the app, its devices and their threads are imported.
         from hall.server import patch
         patch()
+        # The server's own account of itself (serving, backups, devices back online, the cycle
+        # collector's pauses) goes to its standard error, one timestamped line each.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for name in ("engineio.server", "socketio.server"):
+            # Errors only, as Flask-SocketIO sets them; set before the server exists, so that they
+            # reach these lines rather than a second handler of their own (every line twice).
+            logging.getLogger(name).setLevel(logging.ERROR)
     args.data_dir = getattr(args, "data_dir", None)
     data_dir = args.data_dir or default_data_dir()
     try:

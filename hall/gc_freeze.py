@@ -11,6 +11,10 @@ Objects frozen are still freed by their reference counts; only garbage in cycles
 waits, for the full pass `Freezer` runs itself (unfreeze, collect, freeze): once the frozen count
 has grown by GROWTH over what the last full pass left, or once a business day after the hall
 closes (`should_collect_all`, pure).
+
+What the collector still costs the loop is in the server's log every REPORT_EVERY_S seconds
+(`Pauses`): how many collections of each generation, the longest, and how many stopped the loop
+for longer than LONG_MS, the screens' whole budget for a call (docs/deploy.md).
 """
 from __future__ import annotations
 
@@ -23,6 +27,49 @@ log = logging.getLogger(__name__)
 
 FREEZE_EVERY_S = 30.0
 GROWTH = 0.5          # a full pass once the frozen objects grew by half over the last full pass's
+REPORT_EVERY_S = 300.0
+LONG_MS = 20.0
+
+
+def pause_summary(counts: dict[int, int], longest: dict[int, float], long: int, seconds: float) -> str:
+    """One log line of the collector's pauses over `seconds`: per generation how many and the
+    longest (ms), and how many were longer than LONG_MS."""
+    parts = [f"{counts[g]:,} of generation {g} (longest {longest.get(g, 0.0):.1f} ms)"
+             for g in sorted(counts) if counts[g]]
+    return (f"cycle collector over the last {seconds / 60:.0f} min: "
+            + ("collections " + ", ".join(parts) if parts else "no collections")
+            + f"; {long} stopped the loop for more than {LONG_MS:.0f} ms")
+
+
+class Pauses:
+    """A `gc.callbacks` hook: the collector's pauses, by generation, since the last `report`."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter):
+        self.clock = clock
+        self._began = 0.0
+        self._since = clock()
+        self.counts: dict[int, int] = {0: 0, 1: 0, 2: 0}
+        self.longest: dict[int, float] = {}
+        self.long = 0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = self.clock()
+            return
+        ms = (self.clock() - self._began) * 1000
+        g = info.get("generation", 2)
+        self.counts[g] = self.counts.get(g, 0) + 1
+        if ms > self.longest.get(g, 0.0):
+            self.longest[g] = ms
+        if ms > LONG_MS:
+            self.long += 1
+
+    def report(self) -> str:
+        """The summary since the last report (or since the start), and a fresh count."""
+        now = self.clock()
+        line = pause_summary(self.counts, self.longest, self.long, now - self._since)
+        self.counts, self.longest, self.long, self._since = {0: 0, 1: 0, 2: 0}, {}, 0, now
+        return line
 
 
 def should_collect_all(frozen: int, after_last_full: int, day_closed: bool, collected_today: bool) -> bool:
@@ -41,6 +88,7 @@ class Freezer:
         self.after_last_full = 0
         self.collected_today = False
         self.full_passes = 0
+        self.pauses = Pauses()
 
     def collect_all(self) -> None:
         began = time.perf_counter()
@@ -65,11 +113,17 @@ class Freezer:
         gc.freeze()
 
     def run(self, sleep: Callable[[float], None]) -> None:
-        """Turn forever, `sleep` between turns (gevent's under the server)."""
+        """Turn forever, `sleep` between turns (gevent's under the server); the collector's pauses
+        in the log every REPORT_EVERY_S."""
+        gc.callbacks.append(self.pauses)
         self.collect_all()
+        reported = time.monotonic()
         while True:
             sleep(FREEZE_EVERY_S)
             try:
                 self.step()
             except Exception:  # the next turn tries again
                 log.exception("freezing the collector's long-lived objects failed")
+            if time.monotonic() - reported >= REPORT_EVERY_S - 1:
+                reported = time.monotonic()
+                log.info("%s", self.pauses.report())

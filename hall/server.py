@@ -175,6 +175,9 @@ def serve(app_factory, host: str, port: int, on_ready=None) -> None:
         gevent.signal_handler(sig, stop.set)
     stop.wait()
     server.stop(timeout=2)
+    freezer = app.extensions.get("hallq_freezer")
+    if freezer is not None:
+        log.info("%s", freezer.pauses.report())
     shutdown = app.extensions.get("hallq_shutdown")
     if shutdown is not None:
         shutdown()
