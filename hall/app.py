@@ -16,7 +16,7 @@ from hall.api import bp as api_bp
 from hall.clock import system_now
 from hall.errors import HallError
 from hall.hall import Hall
-from hall.jsonbody import UPLOAD_LIMIT
+from hall.jsonbody import UPLOAD_LIMIT, limit_of
 from hall.model import HallConfig
 from hall.private import private_dir
 from hall.push import init_push
@@ -145,12 +145,20 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
             return err
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(err.code, "bad_request")
         if err.code == 413:
-            mb = (request.max_content_length or UPLOAD_LIMIT) / (1 << 20)
-            return jsonify({"error": {"code": code, "message": f"请求内容超过 {mb:g} MB 的上限，未予处理；请减少内容后重试"
-                                      f"（导入预约时请把文件分成几个不超过 {UPLOAD_LIMIT >> 20} MB 的文件）。",
-                                      "message_en": f"The request body is over the {mb:g} MB limit and was not processed; "
-                                      f"send less (split an appointments file into files of at most "
-                                      f"{UPLOAD_LIMIT >> 20} MB)."}}), 413
+            # The endpoint's own limit: the app's MAX_CONTENT_LENGTH (the largest, for uploads) may
+            # have refused the body before the endpoint named its smaller one.
+            limit, what = limit_of(request.endpoint)
+            mb = limit / (1 << 20)
+            if what == "appointments":
+                hint, hint_en = (f"请把预约文件分成几个不超过 {mb:g} MB 的文件后分别导入",
+                                 f"split the appointments file into files of at most {mb:g} MB")
+            elif what:
+                hint, hint_en = "配置文件不应这么大，请检查是否选错了文件", "a hall file is never this large: check the file chosen"
+            else:
+                hint, hint_en = "请减少内容后重试", "send less"
+            return jsonify({"error": {"code": code, "message": f"请求内容超过 {mb:g} MB 的上限，未予处理；{hint}。",
+                                      "message_en": f"The request body is over the {mb:g} MB limit and was not "
+                                      f"processed; {hint_en}."}}), 413
         return jsonify({"error": {"code": code, "message": f"请求无效：{err.name}。请查看 docs/api.md。",
                                   "message_en": f"{err.name}: {err.description}"}}), err.code
 

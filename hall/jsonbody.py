@@ -19,6 +19,14 @@ from hall.errors import HallError
 JSON_LIMIT = 1 << 20      # bytes of an ordinary JSON body
 UPLOAD_LIMIT = 2 << 20    # bytes of an appointments import (CSV or JSON); also the app's MAX_CONTENT_LENGTH
 MAX_DEPTH = 32            # nesting of arrays and objects
+# The endpoints that take UPLOAD_LIMIT (files); every other body is held to JSON_LIMIT.
+UPLOAD_ENDPOINTS = {"api.add_appointments": "appointments", "admin_config_api.import_config": "configuration"}
+
+
+def limit_of(endpoint) -> tuple[int, str | None]:
+    """The body limit of an endpoint, and what it uploads (None: an ordinary JSON body)."""
+    what = UPLOAD_ENDPOINTS.get(endpoint)
+    return (UPLOAD_LIMIT, what) if what else (JSON_LIMIT, None)
 
 # A JSON string (possibly unterminated: then it runs to the end), or one bracket.
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
@@ -83,4 +91,33 @@ def json_object(limit: int = JSON_LIMIT) -> dict:
         raise _not_an_object() from None
     if not isinstance(value, dict):
         raise _not_an_object()
+    if _may_hold_surrogates(data) and has_lone_surrogate(value):
+        raise HallError("invalid_json", "请求内容含有无效的字符（不成对的 Unicode 代理码位，如 \\ud800），请检查输入后重试。",
+                        "The JSON holds a string with an unpaired surrogate (such as \\ud800), which is no "
+                        "character; send valid Unicode text.", 400)
     return value
+
+
+def _may_hold_surrogates(data: bytes) -> bool:
+    """Whether the raw body could hold a surrogate: a \\uD800-\\uDFFF escape, or its UTF-8-like bytes
+    (the json module decodes bytes with surrogatepass). Most bodies hold neither and are not walked."""
+    return re.search(rb"\\u[dD][89abAB]|\\u[dD][c-fC-F]|\xed[\xa0-\xbf]", data) is not None
+
+
+def has_lone_surrogate(value) -> bool:
+    """True when a string anywhere in `value` (keys too) holds a surrogate code point on its own:
+    no character, and every encoder (SQLite's, hashing, the JSON answer) fails on it."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False

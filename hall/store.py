@@ -833,7 +833,9 @@ class Store:
     # -- alarms (电子监察, hall/alarms.py) -----------------------------------------
 
     def alarm(self, alarm_id: int):
-        """One alarm (hall.model.Alarm), open or not, or None."""
+        """One alarm (hall.model.Alarm), open or not, or None (an id beyond SQLite's 64 bits too)."""
+        if not -(1 << 63) <= alarm_id < (1 << 63):
+            return None
         with self._lock:
             row = self.conn.execute(f"SELECT {_ALARM_COLUMNS} FROM alarms WHERE id = ?", (alarm_id,)).fetchone()
         return _alarm(row) if row else None

@@ -87,6 +87,28 @@ def test_an_announced_length_over_the_limit_is_refused_before_the_body_is_read(c
     assert error(r) == (413, "too_large")
 
 
+@pytest.mark.parametrize("path, size, limit_mb, hint", [
+    ("/api/tickets", int(1.5 * JSON_LIMIT), 1, "请减少内容后重试"),
+    ("/api/tickets", 3 * JSON_LIMIT, 1, "请减少内容后重试"),    # over the app's largest limit as well: still its own
+    ("/api/login", 3 * JSON_LIMIT, 1, "请减少内容后重试"),
+    ("/api/appointments", 3 * JSON_LIMIT, 2, "预约文件分成几个不超过 2 MB"),
+    ("/api/admin/config/import", 3 * JSON_LIMIT, 2, "配置文件"),
+])
+def test_a_413_names_the_endpoints_own_limit_and_what_to_do(app, path, size, limit_mb, hint, clock):
+    if "admin" in path:       # the hall file's import is the admin's
+        from hall import auth
+        app.extensions["hallq"].store.put_user("root", "管理员", "admin", auth.hash_password(PASSWORD), clock())
+        c = app.test_client()
+        c.environ_base["HTTP_X_HALLQ_CSRF"] = login(c, "root", window=None)["csrf"]
+    else:
+        c = manager(app)
+    r = c.post(path, data=json.dumps({"service": "A", "x": "a" * size}), content_type="application/json")
+    assert error(r) == (413, "too_large")
+    message = r.get_json()["error"]["message"]
+    assert f"超过 {limit_mb} MB 的上限" in message and hint in message, message
+    assert ("预约" in message) == (path == "/api/appointments")     # the import's advice for the import alone
+
+
 @pytest.mark.parametrize("path, content_type, limit", [
     ("/api/tickets", "application/json", JSON_LIMIT),
     ("/api/appointments", "text/csv", UPLOAD_LIMIT),     # not imported cut short at the limit: refused
@@ -160,6 +182,35 @@ def test_the_depth_bound_is_exact(client, depth, status):
 ])
 def test_a_body_that_is_not_a_json_object_is_invalid_json(client, data, content_type):
     assert error(client.post("/api/tickets", data=data, content_type=content_type)) == (400, "invalid_json")
+
+
+# A JSON string may escape a lone surrogate ("\ud800"): valid JSON, yet no character, and every encoder
+# after the parser (SQLite's, the password hash's, the answer's) failed on it with a 500.
+SURROGATE_BODIES = [
+    ("/api/appointments/check-in", '{"code": "\\ud800"}', False),
+    ("/api/login", '{"username": "\\ud800", "password": "xxxxxxxx"}', False),
+    ("/api/tickets", '{"service": "A", "matter": "\\udfff"}', False),
+    ("/api/windows/1/call", '{"ticket": "\\ud800"}', True),
+    ("/api/windows/1/pause", '{"reason": "\\udbff"}', True),
+    ("/api/assess/stars", '{"month": "2026-12", "inspection": {"score": 50, "findings": ["\\ud800"]}}', True),
+    ("/api/tickets", '{"service": "A", "\\ud800": 1}', False),                      # in a key too
+    ("/api/tickets", b'{"service": "A", "matter": "\xed\xa0\x80"}', False),         # the bytes, not an escape
+]
+
+
+@pytest.mark.parametrize("path, body, signed_in", SURROGATE_BODIES)
+def test_a_lone_surrogate_in_a_json_string_is_a_400_not_a_500(app, path, body, signed_in):
+    c = manager(app) if signed_in else app.test_client()
+    r = c.post(path, data=body, content_type="application/json")
+    assert error(r) == (400, "invalid_json")
+    assert "\\ud800" in r.get_json()["error"]["message"]
+    assert app.test_client().get("/api/state").get_json()["waiting"] == []          # nothing was issued
+
+
+def test_a_surrogate_pair_is_one_character_and_is_taken(client):
+    r = client.post("/api/tickets", data='{"service": "A", "pad": "\\ud83d\\ude00 \\u4e2d"}',
+                    content_type="application/json")
+    assert r.status_code == 201, r.get_json()
 
 
 # -- 3. ID numbers in full-width and other digits ---------------------------------------------------
@@ -364,6 +415,32 @@ def test_an_appointment_of_another_day_is_still_not_found(strict_app, clock):
         {"code": "YY0001", "service": "B", "date": "2026-11-28", "slot": "09:00-09:30", "name": "王大爷"}]})
     r = strict_app.test_client().post("/api/appointments/check-in", json={"code": "YY0001"})
     assert error(r) == (404, "appointment_not_found")
+
+
+# -- 9. ids beyond SQLite's 64 bits in the path ------------------------------------------------------
+
+def _int_routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every rule with an integer in its path, that integer left as {n}."""
+    import re as _re
+    out = []
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        path = _re.sub(r"<int:[^>]+>", "{n}", rule.rule)
+        path = _re.sub(r"<[^>]+>", "A001", path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((method, path))
+    return out
+
+
+@pytest.mark.parametrize("n", [1 << 63, 10 ** 30])
+def test_an_id_beyond_64_bits_in_any_path_is_a_4xx(app, n):
+    c = manager(app)
+    routes = _int_routes(app)
+    assert any("alarms" in p for _, p in routes) and len(routes) >= 15
+    for method, path in routes:
+        r = c.open(path.format(n=n), method=method, json={} if method == "POST" else None)
+        assert r.status_code < 500, (method, path, r.status_code)
 
 
 # -- the real server does not buffer a huge body ------------------------------------------------------
