@@ -347,3 +347,42 @@ def test_every_new_screen_is_readable_for_elderly_citizens(hall_server, open_pag
     measure("checkin")
     bad = {name: v for name, v in seen.items() if v[0] < 32 or v[1] < 120}
     assert not bad and len(seen) == 7, seen
+
+
+OVERFLOW = """() => {
+    const over = [...document.querySelectorAll("section:not([hidden]) *")]
+        .filter(e => e.offsetParent !== null)
+        .filter(e => { const r = e.getBoundingClientRect(); return r.left < -1 || r.right > innerWidth + 1; })
+        .map(e => (e.id || e.className || e.tagName) + " " + Math.round(e.getBoundingClientRect().left)
+                   + ".." + Math.round(e.getBoundingClientRect().right));
+    return [document.documentElement.scrollWidth, over.slice(0, 5)];
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1080, 1920), (768, 1366), (1366, 768), (1920, 1080)])
+def test_the_keypads_fit_portrait_and_landscape_panels(hall_server, open_page, width, height):
+    """The real-name keypad (before and after a wrong number) and the check-in keypad stay inside the
+    panel: on a portrait 1080x1920 they were 1,248 px wide, the confirm key and the input cut off."""
+    page = open_page(hall_server.url + "/kiosk?idle=600", width=width, height=height)
+    expect(page.locator('.k-svc[data-service="E"]')).to_have_attribute("data-open", "true")
+    seen = {}
+
+    def fits(name):
+        expect(page.locator(f"#{name}")).to_be_visible()
+        scroll_width, over = page.evaluate(OVERFLOW)
+        seen[name] = (scroll_width, over)
+
+    page.locator('.k-svc[data-service="E"]').click()
+    page.locator("#matters-direct").click()
+    fits("idpad")
+    press(page, "idpad", "110105194912310021")        # a wrong check digit: the error sentence shows
+    page.locator('#idpad [data-key="ok"]').click()
+    expect(page.locator("#id-error")).to_be_visible()
+    fits("idpad")
+    seen["idpad with its error"] = seen.pop("idpad")
+    page.locator('#idpad [data-action="back"]').click()
+    page.locator('#matters [data-action="back"]').click()
+    page.locator("#btn-appointment").click()
+    fits("checkin")
+    bad = {name: v for name, v in seen.items() if v[0] > width or v[1]}
+    assert not bad and len(seen) == 2, f"{width}x{height}: {bad}"
