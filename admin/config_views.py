@@ -37,7 +37,7 @@ SOURCE_NAMES = {"seed": ("首次启动", "first start"), "browser": ("浏览器"
 
 
 def _config_page(name: str, **context):
-    user, refused = _gate("admin")
+    user, refused = _gate("admin", ("查看或修改大厅配置", "read or change the hall's configuration"))
     if refused:
         return refused
     hall = current_app.extensions["hallq"]

@@ -39,14 +39,17 @@ def _page(template: str, http_status: int = 200, **context):
                            action_names=ACTION_NAMES, **context), http_status
 
 
-def _gate(role: str | None):
+ACCOUNTS_WORK = ("管理账号或查看审计日志", "manage accounts or read the audit log")
+
+
+def _gate(role: str | None, work: tuple[str, str] = ACCOUNTS_WORK):
     """(user, None) when this account may open the page (`role` None: any account); else (None, the
-    sign-in form or the 403 page)."""
+    sign-in form or the 403 page saying which `work` (zh, en) the page is for)."""
     user = auth.current_user()
     if user is None:
         return None, _page("admin/signin.html")
     if role is not None and user["role"] != role:
-        return None, _page("admin/forbidden.html", 403)
+        return None, _page("admin/forbidden.html", 403, work=work)
     return user, None
 
 

@@ -155,6 +155,13 @@ def read_password(username: str, command: str) -> Optional[str]:
         return None
     return password
 
+def padded(text: str, columns: int) -> str:
+    """`text` padded with spaces to `columns` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, columns - width)
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command in ("serve", "demo"):
@@ -348,7 +355,7 @@ def _serve(args, data_dir: Path, demo: bool) -> int:
         if demo and not getattr(args, "no_devices", True):
             pages.append(("/devices", "设备实验室 device lab"))
         for path, what in pages:
-            print(f"  {what:<28} {base}{path}", flush=True)
+            print(f"  {padded(what, 32)} {base}{path}", flush=True)
         if demo:
             print(f"Demo accounts (password {DEMO_PASSWORD}): " +
                   ", ".join(f"{u} ({r})" for u, _, r in DEMO_USERS), flush=True)

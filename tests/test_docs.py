@@ -70,3 +70,20 @@ def test_the_devices_example_in_the_docs_builds(tmp_path):
     manager = build_devices(hall, config.devices, tmp_path, dry_run=True)
     assert sorted(manager.kinds.values()) == ["keypad", "led", "led", "printer", "rater", "voice", "wireless"]
     hall.bus.close()
+
+
+def test_the_readmes_make_demo_output_is_what_the_demo_prints(tmp_path):
+    """The pages and accounts the README says `make demo` prints, line by line, against a real demo
+    hall's output (its port and data directory aside)."""
+    from tests.server import ServerProcess
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("`make demo` prints:", 1)[1].split("```", 2)[1]
+    said = [line for line in block.strip().splitlines()[1:]]
+    server = ServerProcess(tmp_path / "data", command="demo").start(60)
+    try:
+        printed = server.log.read_text(encoding="utf-8", errors="replace").splitlines()
+    finally:
+        server.stop()
+    start = next(i for i, line in enumerate(printed) if "is running; data in" in line)
+    shown = [line.replace(f":{server.port}/", ":8000/") for line in printed[start + 1:start + 1 + len(said)]]
+    assert shown == said

@@ -227,6 +227,19 @@ def test_only_an_admin_changes_accounts(app, client, who):
     assert error(client.get("/api/admin/audit")) == (403, "forbidden")
 
 
+@pytest.mark.parametrize("path, says, said_en", [
+    ("/admin/accounts", "不能管理账号或查看审计日志", "may not manage accounts or read the audit log"),
+    ("/admin/audit", "不能管理账号或查看审计日志", "may not manage accounts or read the audit log"),
+    ("/admin/config", "不能查看或修改大厅配置", "may not read or change the hall&#39;s configuration"),
+    ("/admin/config/devices", "不能查看或修改大厅配置", "may not read or change the hall&#39;s configuration"),
+])
+def test_the_refusal_page_names_the_page_that_was_asked_for(app, client, path, says, said_en):
+    login(client, "manager", window=None)
+    r = client.get(path)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 403 and says in page and said_en in page, page[-1500:]
+
+
 # -- the socket of a changed account ---------------------------------------------------------
 
 def connected_after(c, seconds=3.0) -> bool:
