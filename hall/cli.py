@@ -155,6 +155,7 @@ def read_password(username: str, command: str) -> Optional[str]:
         return None
     return password
 
+
 def padded(text: str, columns: int) -> str:
     """`text` padded with spaces to `columns` terminal columns (a Chinese character takes two)."""
     import unicodedata
