@@ -131,6 +131,11 @@ def create_app(config: Optional[HallConfig] = None, data_dir: str | Path = "data
 
     manager.start()
 
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask every page's origin for it: the hall's mark rather than a 404 in every console.
+        return send_file(Path(__file__).parent / "static" / "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
     @app.get("/healthz")
     def healthz():
         return jsonify({"ok": True, "seq": hall.state.last_seq, "business_day": hall.state.business_day.isoformat()})

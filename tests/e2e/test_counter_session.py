@@ -47,3 +47,15 @@ def test_the_counter_calls_with_its_token_and_its_old_cookie_is_refused_after_si
     counter.locator("#logout").click()
     expect(counter.locator("#login")).to_be_visible()
     assert post_with_cookie(own_hall.url + "/api/windows/1/recall", cookie) == (401, "not_signed_in")
+
+
+def test_the_counters_own_links_and_buttons_are_large_targets(own_hall, open_page):
+    """修改密码 beside 退出 was a 22-px line of text; every link and button of the counter's top bar is
+    at least 44 px tall (a clerk's finger on a touch PC, or a hurried mouse)."""
+    counter = open_page(own_hall.url + "/counter")
+    sign_in_at_counter(counter, "li", 2)
+    expect(counter.locator("#own-password")).to_be_visible()
+    small = counter.evaluate("""() => [...document.querySelectorAll("header a, header button")]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+        .map(e => (e.id || e.className) + " " + Math.round(e.getBoundingClientRect().height))""")
+    assert small == []

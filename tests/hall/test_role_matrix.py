@@ -18,7 +18,7 @@ ADMIN, ADMIN_PAGE = "admin", "admin_page"
 
 REQUIRED = {
     # pages and files: anyone; their scripts sign in through the API
-    "index": PUBLIC, "healthz": PUBLIC, "call_audio": PUBLIC, "static": PUBLIC,
+    "index": PUBLIC, "healthz": PUBLIC, "favicon": PUBLIC, "call_audio": PUBLIC, "static": PUBLIC,
     "kiosk.kiosk": PUBLIC, "kiosk.static": PUBLIC,
     "counter_terminal.counter": PUBLIC, "counter_terminal.static": PUBLIC,
     "display.display": PUBLIC, "display.rater": PUBLIC, "display.static": PUBLIC,
