@@ -17,6 +17,7 @@ native callback thread never touches a gevent primitive
 """
 from __future__ import annotations
 
+import errno
 import logging
 import resource
 from typing import Callable
@@ -121,6 +122,28 @@ class _UnreadableFrames:
             return []
 
 
+class _WebsocketsEndWithNothingAfter:
+    """WSGI wrapper: once a Socket.IO websocket has ended, gevent's server writes nothing more on it.
+
+    A socket that began on long-polling and was upgraded ends its websocket with engine.io's answer to
+    an ordinary request, and gevent's server wrote that answer ("HTTP/1.1 200 OK ...") on the
+    connection after the websocket's close frame: bytes that are no frame, which Chromium reported as
+    "Invalid frame header" whenever a page closed such a socket (the counter at every sign-in). A
+    connection reset is what gevent takes for "the client has gone": it closes the connection and
+    writes nothing (its `ignored_socket_errors`)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        result = self.app(environ, start_response)
+        if (environ.get("PATH_INFO", "").startswith("/socket.io")
+                and environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+                and isinstance(result, list) and not any(result)):     # [] or engine.io's [b""]
+            raise ConnectionResetError(errno.ECONNRESET, "the websocket has ended")
+        return result
+
+
 class _LibraryErrorsOnOneLine(logging.Filter):
     """engine.io logs "message handler error" with a traceback for each Socket.IO packet python-socketio
     cannot decode (an event frame with no data, bad JSON): twenty lines a frame any client can send.
@@ -165,7 +188,8 @@ def serve(app_factory, host: str, port: int, on_ready=None) -> None:
     logging.getLogger("engineio.server").addFilter(_LibraryErrorsOnOneLine())
     app = app_factory()
     _freeze_long_lived(app)
-    server = WSGIServer(_listener(host, port), _UnreadableFrames(app), log=None, error_log=_QuietLog())
+    server = WSGIServer(_listener(host, port), _WebsocketsEndWithNothingAfter(_UnreadableFrames(app)), log=None,
+                        error_log=_QuietLog())
     server.start()
     log.info("serving on %s:%s (open files limit %d)", host, port, limit)
     if on_ready is not None:

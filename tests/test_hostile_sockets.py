@@ -117,3 +117,74 @@ def test_a_socket_message_nested_too_deep_or_too_large_harms_no_one(server):
     frames = [other.recv(), other.recv()]
     assert any(f.startswith('42/hall,["snapshot"') for f in frames)
     other.close()
+
+
+# -- a websocket's end: the close frame, then nothing ------------------------------------------------
+
+def _frame(opcode: int, payload: bytes) -> bytes:
+    """One masked client frame (RFC 6455), as a browser sends it."""
+    import os
+    mask = os.urandom(4)
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+
+
+def _read_until_quiet(sock) -> bytes:
+    sock.settimeout(2)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        pass
+    return data
+
+
+def _websocket(server, sid=None):
+    import base64
+    import os
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    query = "EIO=4&transport=websocket" + (f"&sid={sid}" if sid else "")
+    sock.sendall(f"GET /socket.io/?{query} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                 f"Sec-WebSocket-Version: 13\r\nOrigin: {server.url}\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+@pytest.mark.parametrize("upgraded", [False, True])
+@pytest.mark.parametrize("ending", ["close frame", "engine.io close"])
+def test_a_websocket_ends_with_its_close_frame_and_nothing_after(server, upgraded, ending):
+    """A socket upgraded from long-polling ended with an "HTTP/1.1 200 OK" written after its close
+    frame, which Chromium reported as "Invalid frame header" each time the counter signed in."""
+    import struct
+    import threading
+    sid = None
+    if upgraded:        # as a browser does: long-polling first, then the upgrade while a poll is waiting
+        base, headers = server.url + "/socket.io/?EIO=4&transport=polling", {"Origin": server.url}
+        sid = json.loads(requests.get(base, headers=headers, timeout=10).text[1:])["sid"]
+        requests.post(f"{base}&sid={sid}", data='40/hall,{"audience": "screens"}', headers=headers, timeout=10)
+        requests.get(f"{base}&sid={sid}", headers=headers, timeout=10)                 # the snapshot
+        poll = threading.Thread(target=requests.get, args=(f"{base}&sid={sid}",),
+                                kwargs={"headers": headers, "timeout": 30})
+        poll.start()
+    sock = _websocket(server, sid)
+    if upgraded:
+        sock.sendall(_frame(1, b"2probe"))
+        assert b"3probe" in sock.recv(65536)
+        sock.sendall(_frame(1, b"5"))
+        poll.join(10)
+    else:
+        sock.sendall(_frame(1, b'40/hall,{"audience": "screens"}'))
+    _read_until_quiet(sock)                        # the open packet and the snapshot
+    sock.sendall(_frame(8, struct.pack("!H", 1000)) if ending == "close frame" else _frame(1, b"1"))
+    rest = _read_until_quiet(sock)
+    sock.close()
+    assert b"HTTP/" not in rest, rest
+    if ending == "close frame":
+        assert rest == b"\x88\x02\x03\xe8"        # the server's close frame, code 1000: all it sends

@@ -59,3 +59,18 @@ def test_the_counters_own_links_and_buttons_are_large_targets(own_hall, open_pag
         .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
         .map(e => (e.id || e.className) + " " + Math.round(e.getBoundingClientRect().height))""")
     assert small == []
+
+
+def test_signing_in_at_the_counter_leaves_no_websocket_error_in_the_console(own_hall, open_page):
+    """The sign-in rejoins the socket as the window's counter; the old socket's end was followed by an
+    HTTP answer on the same connection, and Chromium logged "Invalid frame header" every time."""
+    counter = open_page(None)
+    errors = []
+    counter.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    counter.goto(own_hall.url + "/counter")
+    expect(counter.locator("[data-live-status]").first).to_have_attribute("data-live-status", "online")
+    counter.wait_for_timeout(1000)       # long-polling has been upgraded to the websocket by now
+    sign_in_at_counter(counter, "wang", 3)
+    expect(counter.locator("[data-live-status]").first).to_have_attribute("data-live-status", "online")
+    counter.wait_for_timeout(1000)
+    assert [e for e in errors if "WebSocket" in e] == []
