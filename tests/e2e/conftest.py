@@ -120,7 +120,10 @@ def start_demo(tmp_path):
             extra += ["--fake-clock"]
         server = ServerProcess(tmp_path / f"data{len(servers)}", command="demo", extra=extra)
         servers.append(server)
-        return server.start()
+        server.start()
+        if fake_clock:
+            to_daytime(server)
+        return server
 
     yield _start
     for server in servers:
@@ -134,6 +137,18 @@ def printer_hall(tmp_path_factory):
     server = demo_server_with_devices(tmp_path_factory.mktemp("printer") / "data").start(60)
     yield server
     server.stop()
+
+
+def to_daytime(server: ServerProcess) -> None:
+    """A fake-clock hall started in the evening or at night is moved on to 10:00 of the next day, so
+    that a test moving the clock by tens of minutes never crosses the end of the business day (a test
+    run at 23:40 saw its long-wait alarm closed by the day's end)."""
+    from datetime import datetime
+    now = datetime.fromisoformat(advance_clock(server))
+    if not 8 <= now.hour < 20:
+        ten = now.replace(hour=10, minute=0, second=0, microsecond=0)
+        minutes = ((ten - now).total_seconds() / 60) % (24 * 60)
+        advance_clock(server, minutes)
 
 
 def advance_clock(server: ServerProcess, minutes: float = 0) -> str:
